@@ -1,0 +1,193 @@
+"""Writes for gates: evidence, reviews, sign-offs, and the readiness they derive."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from gates.models import (
+    Criterion,
+    Evidence,
+    EvidenceStatus,
+    Gate,
+    GateStatus,
+    Readiness,
+    SignOff,
+    Verdict,
+)
+from portfolio.models import Pilot, User
+
+# SQLite caps the number of parameters in one statement; stay well below it.
+CHUNK = 500
+
+
+def gate_readiness(
+    *, criteria: list[Criterion], tier: str, accepted: set[int], verdicts: dict[int, str]
+) -> tuple[str, int, int]:
+    """Status of one gate for one pilot: (status, required criteria met, required criteria).
+
+    `accepted` holds the ids of criteria with accepted evidence, `verdicts` the
+    current sign-off verdict by criterion id.
+    """
+    applicable = [c for c in criteria if c.applies_to(tier)]
+    if not applicable:
+        return Readiness.NOT_APPLICABLE, 0, 0
+    required = [c for c in applicable if c.required]
+    met = sum(
+        1
+        for c in required
+        if c.id in accepted and (not c.function or verdicts.get(c.id) == Verdict.SIGNED_OFF)
+    )
+    if any(verdicts.get(c.id) == Verdict.OBJECTED for c in applicable):
+        return Readiness.BLOCKED, met, len(required)
+    status = Readiness.PASSED if met == len(required) else Readiness.OPEN
+    return status, met, len(required)
+
+
+def readiness_refresh(*, pilot_ids: Iterable[int] | None = None) -> int:
+    """Recompute every gate status of the given pilots (all pilots when None).
+
+    Reads criteria, accepted evidence and current sign-offs a chunk of pilots at a
+    time, so the number of queries depends on the number of chunks, not of pilots.
+    Returns the number of gate statuses written.
+    """
+    gates = list(Gate.objects.prefetch_related("criteria"))
+    if pilot_ids is None:
+        pilot_ids = Pilot.objects.values_list("id", flat=True).order_by("id")
+    ids = list(pilot_ids)
+    written = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        accepted: dict[int, set[int]] = defaultdict(set)
+        for pilot_id, criterion_id in Evidence.objects.filter(
+            pilot_id__in=chunk, status=EvidenceStatus.ACCEPTED
+        ).values_list("pilot_id", "criterion_id"):
+            accepted[pilot_id].add(criterion_id)
+        verdicts: dict[int, dict[int, str]] = defaultdict(dict)
+        # Sign-offs are only ever appended: in id order, the latest verdict wins.
+        for pilot_id, criterion_id, verdict in (
+            SignOff.objects.filter(pilot_id__in=chunk)
+            .order_by("id")
+            .values_list("pilot_id", "criterion_id", "verdict")
+        ):
+            verdicts[pilot_id][criterion_id] = verdict
+        statuses = []
+        for pilot_id, tier in Pilot.objects.filter(id__in=chunk).values_list("id", "risk_tier"):
+            for gate in gates:
+                status, met, required = gate_readiness(
+                    criteria=list(gate.criteria.all()),
+                    tier=tier,
+                    accepted=accepted[pilot_id],
+                    verdicts=verdicts[pilot_id],
+                )
+                statuses.append(
+                    GateStatus(
+                        pilot_id=pilot_id,
+                        gate=gate,
+                        status=status,
+                        criteria_met=met,
+                        criteria_required=required,
+                    )
+                )
+        GateStatus.objects.bulk_create(
+            statuses,
+            batch_size=CHUNK,
+            update_conflicts=True,
+            unique_fields=["pilot", "gate"],
+            update_fields=["status", "criteria_met", "criteria_required"],
+        )
+        written += len(statuses)
+    return written
+
+
+def _check_applies(pilot: Pilot, criterion: Criterion) -> None:
+    if not criterion.applies_to(pilot.risk_tier):
+        raise ValidationError(
+            f"This criterion does not apply to a {pilot.get_risk_tier_display().lower()} "
+            "risk pilot."
+        )
+
+
+@transaction.atomic
+def evidence_submit(
+    *,
+    pilot: Pilot,
+    criterion: Criterion,
+    by: User,
+    text: str = "",
+    link: str = "",
+    at: datetime | None = None,
+) -> Evidence:
+    _check_applies(pilot, criterion)
+    if not text.strip() and not link.strip():
+        raise ValidationError("Evidence needs a text or a link.")
+    evidence = Evidence(
+        pilot=pilot,
+        criterion=criterion,
+        text=text.strip(),
+        link=link.strip(),
+        submitted_by=by,
+        submitted_at=at or timezone.now(),
+    )
+    evidence.full_clean()
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_review(
+    *, evidence: Evidence, by: User, accept: bool, comment: str = "", at: datetime | None = None
+) -> Evidence:
+    """Accept or reject evidence. A verdict is final: new evidence supersedes it.
+
+    The update is conditional on the evidence still pending, so two reviewers acting
+    at once cannot both give a verdict.
+    """
+    if not accept and not comment.strip():
+        raise ValidationError({"review_comment": "Say why the evidence is rejected."})
+    status = EvidenceStatus.ACCEPTED if accept else EvidenceStatus.REJECTED
+    reviewed_at = at or timezone.now()
+    changed = Evidence.objects.filter(id=evidence.id, status=EvidenceStatus.PENDING).update(
+        status=status, reviewed_by=by, reviewed_at=reviewed_at, review_comment=comment.strip()
+    )
+    if changed != 1:
+        raise ValidationError("This evidence has already been reviewed.")
+    evidence.refresh_from_db()
+    readiness_refresh(pilot_ids=[evidence.pilot_id])
+    return evidence
+
+
+@transaction.atomic
+def signoff_record(
+    *,
+    pilot: Pilot,
+    criterion: Criterion,
+    by: User,
+    verdict: str,
+    comment: str = "",
+    at: datetime | None = None,
+) -> SignOff:
+    """Record a function's sign-off or objection; it supersedes the previous one."""
+    _check_applies(pilot, criterion)
+    if not criterion.function:
+        raise ValidationError("This criterion needs no sign-off: accepted evidence proves it.")
+    if by.function != criterion.function:
+        raise ValidationError(f"Only {criterion.get_function_display()} signs this criterion off.")
+    if verdict == Verdict.OBJECTED and not comment.strip():
+        raise ValidationError({"comment": "An objection needs a comment saying what is wrong."})
+    signoff = SignOff(
+        pilot=pilot,
+        criterion=criterion,
+        function=criterion.function,
+        verdict=verdict,
+        signed_by=by,
+        signed_at=at or timezone.now(),
+        comment=comment.strip(),
+    )
+    signoff.full_clean()
+    signoff.save()
+    readiness_refresh(pilot_ids=[pilot.id])
+    return signoff

@@ -1,0 +1,163 @@
+"""Pilotgate settings.
+
+Everything comes from the environment. Without any variable set, Pilotgate runs on
+embedded defaults (a SQLite file, no broker, email printed to the console), so a
+newcomer needs no service. A bad value stops start-up with a message naming the
+variable.
+"""
+
+from pathlib import Path
+from zoneinfo import available_timezones
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+
+def _read(name: str, reader, default, hint: str):
+    """Read one variable with a django-environ reader; fail loudly on a bad value."""
+    try:
+        return reader(name, default=default)
+    except Exception as exc:  # django-environ raises several kinds of error
+        raise ImproperlyConfigured(
+            f"{name}={env.str(name, default='')!r} is not valid: {hint}"
+        ) from exc
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = _read(name, env.int, default, "expected a whole number")
+    if value < 1:
+        raise ImproperlyConfigured(f"{name}={value} is not valid: expected a number above 0")
+    return value
+
+
+DEBUG = _read("DJANGO_DEBUG", env.bool, True, "expected on/off, true/false, 1/0")
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
+    SECRET_KEY = "insecure-development-key-only-for-DEBUG"
+
+ALLOWED_HOSTS = _read(
+    "DJANGO_ALLOWED_HOSTS", env.list, ["localhost", "127.0.0.1", "[::1]"], "a comma list"
+)
+
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+if TIME_ZONE not in available_timezones():
+    raise ImproperlyConfigured(
+        f"TIME_ZONE={TIME_ZONE!r} is not valid: expected a zone such as Europe/Paris"
+    )
+USE_TZ = True
+LANGUAGE_CODE = "en-gb"
+USE_I18N = False
+
+DATABASES = {
+    "default": _read(
+        "DATABASE_URL",
+        env.db_url,
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        "expected a URL such as postgres://user:password@host:5432/name",
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+
+# No REDIS_URL: no broker, tasks run in-process (see portfolio/celery.py).
+REDIS_URL = env.str("REDIS_URL", default="")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+
+_email = _read(
+    "EMAIL_URL", env.email_url, "consolemail://", "expected a URL such as smtp://host:1025"
+)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pilotgate <pilotgate@localhost>")
+
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Days "awaiting decision" after which a pilot counts as stalled (DOMAIN: 60).
+STALL_AFTER_DAYS = _positive_int("STALL_AFTER_DAYS", 60)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "portfolio",
+    "gates",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "portfolio.urls"
+WSGI_APPLICATION = "portfolio.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "portfolio.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = _read("DJANGO_SECURE_COOKIES", env.bool, True, "expected on/off")
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

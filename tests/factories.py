@@ -1,0 +1,68 @@
+"""Factories for tests. Pilots are created through the services, so every pilot a
+test sees has its stage history and gate statuses like a real one."""
+
+from datetime import date
+
+import factory
+
+from gates.models import Criterion, Gate
+from portfolio import services
+from portfolio.models import BusinessUnit, Role, User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Sequence(lambda n: f"User {n}")
+    role = Role.OWNER
+    function = "business"
+    password = factory.django.Password("correct horse battery")
+
+
+class BusinessUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BusinessUnit
+        django_get_or_create = ("name",)
+
+    name = "Customer service"
+
+
+def make_pilot(**fields):
+    fields.setdefault("title", "Contact-centre assistant")
+    fields.setdefault("business_unit", BusinessUnitFactory())
+    return services.pilot_create(**fields)
+
+
+def make_chartered_pilot(*, owner: User, **fields):
+    """A proposed pilot whose charter answers all three questions."""
+    pilot = make_pilot(deployment_owner=owner, **fields)
+    services.metric_set(
+        pilot=pilot,
+        name="Hours of manual review per week",
+        unit="hours",
+        baseline=120,
+        target=60,
+        direction="decrease",
+    )
+    services.path_item_add(
+        pilot=pilot, kind="system", description="Contact-centre platform", owner=owner
+    )
+    return pilot
+
+
+def make_awaiting_pilot(*, owner: User, entered_on: date, **fields):
+    pilot = make_chartered_pilot(owner=owner, **fields)
+    services.pilot_stage_move(pilot=pilot, to_stage="piloting", by=owner, on=entered_on)
+    services.pilot_stage_move(pilot=pilot, to_stage="awaiting_decision", by=owner, on=entered_on)
+    return pilot
+
+
+def gate(key: str) -> Gate:
+    return Gate.objects.get(key=key)
+
+
+def criteria(key: str) -> list[Criterion]:
+    return list(Criterion.objects.filter(gate__key=key))
