@@ -244,9 +244,9 @@ def pilot_export_row(pilot: Pilot, *, as_of: date) -> dict:
             for decision in pilot.decisions.all()
         ],
         "cost": {
-            "pilot": str(pilot.cost_pilot),
-            "transition": str(pilot.cost_transition),
-            "run": str(pilot.cost_run),
+            "pilot": f"{pilot.cost_pilot:.2f}",
+            "transition": f"{pilot.cost_transition:.2f}",
+            "run": f"{pilot.cost_run:.2f}",
         },
     }
 

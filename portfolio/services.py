@@ -64,7 +64,16 @@ def user_create(
     validate_email(email)
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": f"A user with the email {email} already exists."})
-    user = User(email=email, name=name.strip(), role=role, function=function)
+    # Governance admins maintain gates, criteria, units and users in the admin site.
+    is_admin = role == Role.ADMIN
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        function=function,
+        is_staff=is_admin,
+        is_superuser=is_admin,
+    )
     user.set_password(password)
     user.full_clean()
     user.save()
@@ -123,7 +132,8 @@ def pilot_update(*, pilot: Pilot, **fields) -> Pilot:
     for name, value in fields.items():
         setattr(pilot, name, value)
     pilot.full_clean()
-    pilot.save()
+    # Write only the fields asked for: a stale copy must not put back an old stage.
+    pilot.save(update_fields=[*fields, "updated_at"])
     if pilot.risk_tier != tier_before:
         readiness_refresh(pilot_ids=[pilot.id])
     return pilot
@@ -266,6 +276,9 @@ def decision_defer(*, pilot: Pilot, by: User, reason: str, on: date | None = Non
     pilot_check_decision_rights(pilot=pilot, user=by)
     if pilot.stage != Stage.AWAITING_DECISION:
         raise ValidationError("Only a decision that is due can be deferred.")
+    # Under a row lock: a decision taken meanwhile wins over this deferral.
+    if not Pilot.objects.select_for_update().filter(id=pilot.id, stage=pilot.stage).exists():
+        raise ValidationError("The pilot's stage changed meanwhile; reload and try again.")
     if not reason.strip():
         raise ValidationError({"reason": "A deferral needs its reason."})
     deferral = Deferral(

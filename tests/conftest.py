@@ -4,6 +4,12 @@ from portfolio.models import Role
 from tests.factories import BusinessUnitFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing a password the production way takes a noticeable time per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def alice(db):
     """Owner of the pilot under test."""

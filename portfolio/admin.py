@@ -1,0 +1,228 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from portfolio import services
+from portfolio.models import (
+    BusinessUnit,
+    CostLine,
+    Decision,
+    Deferral,
+    PathItem,
+    Pilot,
+    PilotCondition,
+    ProductionKpi,
+    RiskApproval,
+    Stage,
+    StageChange,
+    SuccessMetric,
+    User,
+)
+from portfolio.selectors import charter_missing_of, with_charter, with_stall_state
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["name"]
+    list_display = ["name", "email", "role", "function", "is_active", "last_login"]
+    list_filter = ["role", "function", "is_active"]
+    search_fields = ["name", "email"]
+    fieldsets = [
+        (None, {"fields": ["email", "name", "password"]}),
+        ("Role", {"fields": ["role", "function"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["email", "name", "role", "function", "password1", "password2"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(BusinessUnit)
+class BusinessUnitAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class StallFilter(admin.SimpleListFilter):
+    title = "stall state"
+    parameter_name = "stall"
+
+    def lookups(self, request, model_admin):
+        return [("stalled", "Stalled"), ("drifting", "Drifting")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stalled":
+            return queryset.filter(is_stalled=True)
+        if self.value() == "drifting":
+            return queryset.filter(is_drifting=True)
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Records that are only written through the pilot's services."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StageChangeInline(ReadOnlyInline):
+    model = StageChange
+    fields = ["changed_on", "from_stage", "to_stage", "changed_by", "reason"]
+
+
+class DecisionInline(ReadOnlyInline):
+    model = Decision
+    fk_name = "pilot"
+    fields = ["decided_on", "outcome", "decided_by", "rationale", "conditions"]
+
+
+class DeferralInline(ReadOnlyInline):
+    model = Deferral
+    fields = ["deferred_on", "deferred_by", "reason"]
+
+
+class RiskApprovalInline(ReadOnlyInline):
+    model = RiskApproval
+    fields = ["approved_on", "approved_by", "note"]
+
+
+class SuccessMetricInline(admin.StackedInline):
+    model = SuccessMetric
+    extra = 0
+
+
+class PathItemInline(admin.TabularInline):
+    model = PathItem
+    extra = 0
+    autocomplete_fields = ["owner"]
+
+
+class ConditionInline(admin.TabularInline):
+    model = PilotCondition
+    extra = 0
+
+
+class CostLineInline(admin.TabularInline):
+    model = CostLine
+    extra = 0
+
+
+class KpiInline(admin.TabularInline):
+    model = ProductionKpi
+    extra = 0
+
+
+@admin.register(Pilot)
+class PilotAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "title",
+        "business_unit",
+        "stage",
+        "days_in_stage",
+        "deployment_owner",
+        "risk_tier",
+        "stalled",
+        "charter",
+    ]
+    list_display_links = ["reference", "title"]
+    list_filter = ["stage", StallFilter, "risk_tier", "business_unit"]
+    search_fields = ["title", "reference", "summary", "deployment_owner__email"]
+    list_select_related = ["business_unit", "deployment_owner"]
+    autocomplete_fields = [
+        "business_unit",
+        "sponsor",
+        "deployment_owner",
+        "delivery_owner",
+        "decision_maker",
+        "risk_owner",
+    ]
+    # The stage moves only through the rules: the actions below, or a decision.
+    readonly_fields = ["stage", "stage_entered_on", "go_live_on", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["reference", "title", "summary", "business_unit", "risk_tier"]}),
+        ("Stage", {"fields": ["stage", "stage_entered_on", "go_live_on"]}),
+        ("Timeline", {"fields": ["pilot_start", "pilot_end_planned"]}),
+        (
+            "People",
+            {
+                "fields": [
+                    "deployment_owner",
+                    "sponsor",
+                    "delivery_owner",
+                    "decision_maker",
+                    "risk_owner",
+                ]
+            },
+        ),
+        ("Record", {"fields": ["created_at", "updated_at"]}),
+    ]
+    inlines = [
+        SuccessMetricInline,
+        PathItemInline,
+        ConditionInline,
+        CostLineInline,
+        KpiInline,
+        StageChangeInline,
+        DecisionInline,
+        DeferralInline,
+        RiskApprovalInline,
+    ]
+    actions = ["start_pilots", "mark_awaiting_decision", "mark_live"]
+
+    def get_queryset(self, request):
+        pilots = with_charter(super().get_queryset(request))
+        return with_stall_state(pilots, as_of=timezone.localdate())
+
+    @admin.display(description="days in stage", ordering="-stage_entered_on")
+    def days_in_stage(self, pilot: Pilot) -> int:
+        return pilot.days_in_stage(timezone.localdate())
+
+    @admin.display(description="stalled", boolean=True, ordering="-is_stalled")
+    def stalled(self, pilot: Pilot) -> bool:
+        return pilot.is_stalled
+
+    @admin.display(description="charter complete", boolean=True)
+    def charter(self, pilot: Pilot) -> bool:
+        return not charter_missing_of(pilot)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            fields = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.pilot_update(pilot=Pilot.objects.get(pk=obj.pk), **fields)
+            return
+        created = services.pilot_create(by=request.user, **form.cleaned_data)
+        obj.pk, obj._state.adding = created.pk, False
+
+    def _move(self, request, queryset, to_stage: str) -> None:
+        moved = 0
+        for pilot in queryset:
+            try:
+                services.pilot_stage_move(pilot=pilot, to_stage=to_stage, by=request.user)
+                moved += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{pilot}: {' '.join(exc.messages)}", messages.ERROR)
+        if moved:
+            label = Stage(to_stage).label.lower()
+            self.message_user(request, f"{moved} pilot(s) now {label}.", messages.SUCCESS)
+
+    @admin.action(description="Start the selected pilots (charter required)")
+    def start_pilots(self, request, queryset):
+        self._move(request, queryset, Stage.PILOTING)
+
+    @admin.action(description="Mark the selected pilots awaiting decision")
+    def mark_awaiting_decision(self, request, queryset):
+        self._move(request, queryset, Stage.AWAITING_DECISION)
+
+    @admin.action(description="Mark the selected scaling pilots live")
+    def mark_live(self, request, queryset):
+        self._move(request, queryset, Stage.IN_PRODUCTION)

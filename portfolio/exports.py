@@ -1,0 +1,54 @@
+"""The portfolio export flattened into CSV rows: one row a pilot."""
+
+from collections.abc import Iterator
+from datetime import date
+
+from portfolio.selectors import GATE_KEYS, export_queryset, pilot_export_row
+
+CSV_HEADER = [
+    "reference",
+    "title",
+    "business_unit",
+    "stage",
+    "stage_entered_on",
+    "deployment_owner",
+    "risk_tier",
+    "pilot_start",
+    "pilot_end_planned",
+    "go_live_on",
+    "stalled",
+    "drifting",
+    "days_in_stage",
+    "stall_signals",
+    "charter_missing",
+    *[f"gate_{key}" for key in GATE_KEYS],
+    "decisions",
+    "last_decision",
+    "last_decision_on",
+    "cost_pilot",
+    "cost_transition",
+    "cost_run",
+]
+
+
+def pilot_csv_row(row: dict) -> list:
+    last = row["decisions"][-1] if row["decisions"] else None
+    flat = {
+        **row,
+        "stalled": "yes" if row["stalled"] else "no",
+        "drifting": "yes" if row["drifting"] else "no",
+        "stall_signals": ";".join(row["stall_signals"]),
+        "charter_missing": ";".join(row["charter_missing"]),
+        **{f"gate_{key}": status for key, status in row["gates"].items()},
+        "decisions": len(row["decisions"]),
+        "last_decision": last["outcome"] if last else "",
+        "last_decision_on": last["decided_on"] if last else "",
+        **{f"cost_{phase}": total for phase, total in row["cost"].items()},
+    }
+    return [flat[name] for name in CSV_HEADER]
+
+
+def portfolio_csv_rows(*, as_of: date) -> Iterator[list]:
+    yield CSV_HEADER
+    for pilot in export_queryset(as_of=as_of).iterator(chunk_size=2000):
+        yield pilot_csv_row(pilot_export_row(pilot, as_of=as_of))

@@ -1,0 +1,50 @@
+import csv
+import json
+import sys
+from datetime import date
+from typing import TextIO
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from portfolio.exports import portfolio_csv_rows
+from portfolio.selectors import portfolio_export
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--as-of: {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Export the portfolio with each pilot's stage, owner, stall state, signals, gates, "
+        "decisions and cost totals, as JSON ({as_of, summary, pilots}) or CSV (a row a pilot)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=["json", "csv"], default="json")
+        parser.add_argument(
+            "--as-of", type=str, default=None, help="date of the stall state (default today)"
+        )
+        parser.add_argument("--output", default=None, help="file to write (default stdout)")
+
+    def handle(self, *args, format: str, as_of: str | None, output: str | None, **options):
+        as_of_date = _date(as_of) if as_of else timezone.localdate()
+        if not output:
+            self.write(sys.stdout, format, as_of_date)
+            return
+        try:
+            with open(output, "w", newline="", encoding="utf-8") as stream:
+                self.write(stream, format, as_of_date)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {output}: {exc.strerror}") from None
+
+    def write(self, stream: TextIO, format: str, as_of: date) -> None:
+        if format == "json":
+            json.dump(portfolio_export(as_of=as_of), stream, indent=2)
+            stream.write("\n")
+        else:
+            csv.writer(stream).writerows(portfolio_csv_rows(as_of=as_of))

@@ -1,0 +1,93 @@
+import csv
+import json
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from portfolio import services
+from portfolio.exports import CSV_HEADER
+from tests.factories import make_awaiting_pilot, make_pilot
+
+
+@pytest.fixture
+def portfolio(alice, executive):
+    stalled = make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 10), reference="CC-1")
+    services.cost_line_add(pilot=stalled, category="integration", phase="pilot", amount=1000)
+    services.cost_line_add(pilot=stalled, category="integration", phase="transition", amount=5000)
+    stopped = make_awaiting_pilot(owner=alice, entered_on=date(2026, 2, 1), title="Old idea")
+    services.decision_record(
+        pilot=stopped, outcome="stop", by=executive, rationale="No value", on=date(2026, 3, 1)
+    )
+    make_pilot(title="Fresh idea")
+    return stalled
+
+
+def test_it_exports_the_portfolio_as_json(portfolio, tmp_path):
+    # given
+    path = tmp_path / "portfolio.json"
+
+    # when
+    call_command("export_portfolio", "--as-of", "2026-06-01", "--output", str(path))
+
+    # then
+    data = json.loads(path.read_text())
+    assert data["as_of"] == "2026-06-01"
+    assert data["summary"]["total"] == 3
+    assert data["summary"]["stalled"] == 1
+    assert data["summary"]["by_stage"]["stopped"] == 1
+    assert data["summary"]["cost"] == {"pilot": "1000.00", "transition": "5000.00", "run": "0.00"}
+    pilot = next(p for p in data["pilots"] if p["reference"] == "CC-1")
+    assert pilot["stalled"] is True
+    assert pilot["days_in_stage"] == 142
+    assert pilot["deployment_owner"] == "alice@example.com"
+    assert pilot["stall_signals"] == ["almost_ready_too_long"]
+    assert set(pilot["gates"]) == {
+        "ownership",
+        "data",
+        "integration",
+        "value",
+        "adoption",
+        "governance",
+    }
+    assert pilot["cost"] == {"pilot": "1000.00", "transition": "5000.00", "run": "0.00"}
+    old = next(p for p in data["pilots"] if p["title"] == "Old idea")
+    assert [d["outcome"] for d in old["decisions"]] == ["stop"]
+    assert old["decisions"][0]["decided_by"] == "erin@example.com"
+
+
+def test_it_exports_one_csv_row_per_pilot(portfolio, tmp_path):
+    path = tmp_path / "portfolio.csv"
+
+    call_command(
+        "export_portfolio", "--format", "csv", "--as-of", "2026-06-01", "--output", str(path)
+    )
+
+    with path.open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert list(rows[0]) == CSV_HEADER
+    assert len(rows) == 3
+    row = next(r for r in rows if r["reference"] == "CC-1")
+    assert row["stalled"] == "yes"
+    assert row["stall_signals"] == "almost_ready_too_long"
+    assert row["gate_ownership"] == "open"
+    assert row["cost_transition"] == "5000.00"
+    old = next(r for r in rows if r["title"] == "Old idea")
+    assert (old["last_decision"], old["last_decision_on"]) == ("stop", "2026-03-01")
+
+
+def test_it_writes_to_standard_output_without_output(portfolio, capsys):
+    call_command("export_portfolio", "--as-of", "2026-06-01")
+
+    assert json.loads(capsys.readouterr().out)["summary"]["total"] == 3
+
+
+def test_it_refuses_a_bad_as_of_date(db):
+    with pytest.raises(CommandError, match="--as-of: '2026-13-01' is not a date"):
+        call_command("export_portfolio", "--as-of", "2026-13-01", stdout=StringIO())
+
+
+def test_it_says_when_the_output_cannot_be_written(db, tmp_path):
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command("export_portfolio", "--output", str(tmp_path / "no" / "such" / "dir.json"))
