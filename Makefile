@@ -30,7 +30,7 @@ test: $(VENV)/.dev-installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev-installed
-	$(VENV)/bin/pytest tests/perf -m bench -s -p no:randomly $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/perf -m bench -s $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
