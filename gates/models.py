@@ -124,6 +124,15 @@ class Readiness(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", "Not applicable"
 
 
+# Each status has a symbol as well as a colour, so the heatmap reads without colour.
+READINESS_SYMBOLS = {
+    Readiness.PASSED: "✓",
+    Readiness.OPEN: "○",
+    Readiness.BLOCKED: "✕",
+    Readiness.NOT_APPLICABLE: "–",
+}
+
+
 class GateStatus(models.Model):
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="gate_statuses")
     gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="statuses")
@@ -141,3 +150,7 @@ class GateStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gate.key}: {self.status}"
+
+    @property
+    def symbol(self) -> str:
+        return READINESS_SYMBOLS[self.status]

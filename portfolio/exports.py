@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from datetime import date
 
-from portfolio.selectors import GATE_KEYS, export_queryset, pilot_export_row
+from portfolio.selectors import GATE_KEYS, export_queryset, pilot_export_row, pilots_filter
 
 CSV_HEADER = [
     "reference",
@@ -48,7 +48,9 @@ def pilot_csv_row(row: dict) -> list:
     return [flat[name] for name in CSV_HEADER]
 
 
-def portfolio_csv_rows(*, as_of: date) -> Iterator[list]:
+def portfolio_csv_rows(*, as_of: date, filters: dict | None = None) -> Iterator[list]:
+    """The header, then a row a pilot; `filters` are those of `pilots_filter`."""
+    pilots = pilots_filter(export_queryset(as_of=as_of), as_of=as_of, **(filters or {}))
     yield CSV_HEADER
-    for pilot in export_queryset(as_of=as_of).iterator(chunk_size=2000):
+    for pilot in pilots.iterator(chunk_size=2000):
         yield pilot_csv_row(pilot_export_row(pilot, as_of=as_of))

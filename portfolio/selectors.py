@@ -29,13 +29,19 @@ from django.db.models.functions import Coalesce
 from gates.models import GateKind, GateStatus, Readiness, SignOff, Verdict
 from portfolio.models import (
     OPEN_STAGES,
+    CostCategory,
     CostLine,
     CostPhase,
     Decision,
     Deferral,
+    MetricReading,
+    Outcome,
     PathItem,
+    PathKind,
+    PathStatus,
     Pilot,
     Stage,
+    StageChange,
     SuccessMetric,
 )
 
@@ -86,6 +92,28 @@ def pilot_charter_missing(*, pilot: Pilot) -> list[str]:
     return charter_missing_of(with_charter(Pilot.objects.filter(pk=pilot.pk)).get())
 
 
+def _waiting_too_long(as_of: date) -> Q:
+    entered_before = as_of - timedelta(days=settings.STALL_AFTER_DAYS)
+    return Q(stage=Stage.AWAITING_DECISION, stage_entered_on__lt=entered_before)
+
+
+def stalled_condition(as_of: date) -> Q:
+    """Awaiting decision for MORE than STALL_AFTER_DAYS days, with no decision since."""
+    # Strictly after the entry day: a decision dated that day is the one that sent the
+    # pilot back (a Redesign), taken before this wait began.
+    decided_since_entry = Decision.objects.filter(
+        pilot=OuterRef("pk"),
+        decided_on__gt=OuterRef("stage_entered_on"),
+        decided_on__lte=as_of,
+    )
+    return _waiting_too_long(as_of) & ~Q(Exists(decided_since_entry))
+
+
+def drifting_condition(as_of: date) -> Q:
+    """Still piloting past the planned end."""
+    return Q(stage=Stage.PILOTING, pilot_end_planned__lt=as_of)
+
+
 def with_stall_state(queryset: QuerySet[Pilot], *, as_of: date) -> QuerySet[Pilot]:
     """Annotate the stall state of each pilot as of a date.
 
@@ -93,14 +121,8 @@ def with_stall_state(queryset: QuerySet[Pilot], *, as_of: date) -> QuerySet[Pilo
     decision since it entered that stage. `is_drifting`: still piloting past its
     planned end. One boolean per warning signal, named `signal_<key>` (see SIGNALS).
     """
-    entered_before = as_of - timedelta(days=settings.STALL_AFTER_DAYS)
     is_open = Q(stage__in=OPEN_STAGES)
-    waiting_too_long = Q(stage=Stage.AWAITING_DECISION, stage_entered_on__lt=entered_before)
-    decided_since_entry = Decision.objects.filter(
-        pilot=OuterRef("pk"),
-        decided_on__gte=OuterRef("stage_entered_on"),
-        decided_on__lte=as_of,
-    )
+    waiting_too_long = _waiting_too_long(as_of)
     deferrals_since_entry = (
         Deferral.objects.filter(
             pilot=OuterRef("pk"),
@@ -140,10 +162,9 @@ def with_stall_state(queryset: QuerySet[Pilot], *, as_of: date) -> QuerySet[Pilo
                 pilot=OuterRef("pk"), gate__kind=GateKind.TECHNICAL, status__in=unsettled
             )
         ),
-        decided_since_entry=Exists(decided_since_entry),
     ).annotate(
-        is_stalled=_flag(waiting_too_long & Q(decided_since_entry=False)),
-        is_drifting=_flag(Q(stage=Stage.PILOTING, pilot_end_planned__lt=as_of)),
+        is_stalled=_flag(stalled_condition(as_of)),
+        is_drifting=_flag(drifting_condition(as_of)),
         signal_deferred_decision=_flag(Q(stage=Stage.AWAITING_DECISION, deferral_count__gte=2)),
         signal_conflicting_objections=_flag(is_open & Q(objecting_function_count__gte=2)),
         signal_organisational_gates_open=_flag(
@@ -257,3 +278,273 @@ def portfolio_export(*, as_of: date) -> dict:
         "summary": portfolio_summary(as_of=as_of),
         "pilots": [pilot_export_row(p, as_of=as_of) for p in export_queryset(as_of=as_of)],
     }
+
+
+# The dashboard: the board's questions, as set-based figures.
+
+
+def passed_all_gates_condition() -> Q:
+    unsettled = GateStatus.objects.filter(
+        pilot=OuterRef("pk"), status__in=[Readiness.OPEN, Readiness.BLOCKED]
+    )
+    return ~Q(Exists(unsettled))
+
+
+def blocked_condition(gate_key: str = "") -> Q:
+    blocked = GateStatus.objects.filter(pilot=OuterRef("pk"), status=Readiness.BLOCKED)
+    if gate_key:
+        blocked = blocked.filter(gate__key=gate_key)
+    return Q(Exists(blocked))
+
+
+def measured_value_condition() -> Q:
+    """In production with a reading of the success metric dated after go-live."""
+    readings = MetricReading.objects.filter(
+        metric__pilot=OuterRef("pk"), measured_on__gt=OuterRef("go_live_on")
+    )
+    return Q(stage=Stage.IN_PRODUCTION) & Q(Exists(readings))
+
+
+def process_change_condition() -> Q:
+    """In production with a process change on its path done: durable process change."""
+    changes = PathItem.objects.filter(
+        pilot=OuterRef("pk"), kind=PathKind.PROCESS_CHANGE, status=PathStatus.DONE
+    )
+    return Q(stage=Stage.IN_PRODUCTION) & Q(Exists(changes))
+
+
+def past_end_condition(as_of: date) -> Q:
+    return Q(pilot_end_planned__lt=as_of)
+
+
+def decided_condition() -> Q:
+    return Q(Exists(Decision.objects.filter(pilot=OuterRef("pk"))))
+
+
+# Ages of stalled pilots, in days awaiting decision: (label, more than, at most).
+STALL_AGE_BANDS = [
+    ("up to 3 months", None, 90),
+    ("3-6 months", 90, 182),
+    ("6-12 months", 182, 365),
+    ("over a year", 365, None),
+]
+
+
+def _stall_age_condition(as_of: date, above: int | None, at_most: int | None) -> Q:
+    condition = stalled_condition(as_of)
+    if above is not None:
+        condition &= Q(stage_entered_on__lt=as_of - timedelta(days=above))
+    if at_most is not None:
+        condition &= Q(stage_entered_on__gte=as_of - timedelta(days=at_most))
+    return condition
+
+
+def pilots_filter(
+    queryset: QuerySet[Pilot],
+    *,
+    as_of: date,
+    business_unit=None,
+    stage: str = "",
+    risk_tier: str = "",
+    owner=None,
+    state: str = "",
+    readiness: str = "",
+    blocked_gate: str = "",
+    value: str = "",
+    q: str = "",
+) -> QuerySet[Pilot]:
+    """The pilots that match the dashboard's filters, each a condition of the figures."""
+    if business_unit:
+        queryset = queryset.filter(business_unit=business_unit)
+    if stage:
+        queryset = queryset.filter(stage=stage)
+    if risk_tier:
+        queryset = queryset.filter(risk_tier=risk_tier)
+    if owner:
+        queryset = queryset.filter(deployment_owner=owner)
+    states = {
+        "stalled": stalled_condition(as_of),
+        "drifting": drifting_condition(as_of),
+        "stalling": stalled_condition(as_of) | drifting_condition(as_of),
+        "past_end": past_end_condition(as_of),
+    }
+    if state:
+        queryset = queryset.filter(states[state])
+    if readiness == "passed_all":
+        queryset = queryset.filter(passed_all_gates_condition())
+    elif readiness == "blocked":
+        queryset = queryset.filter(blocked_condition())
+    if blocked_gate:
+        queryset = queryset.filter(blocked_condition(blocked_gate))
+    if value == "measured":
+        queryset = queryset.filter(measured_value_condition())
+    elif value == "process_change":
+        queryset = queryset.filter(process_change_condition())
+    if q:
+        queryset = queryset.filter(
+            Q(title__icontains=q)
+            | Q(reference__icontains=q)
+            | Q(summary__icontains=q)
+            | Q(deployment_owner__name__icontains=q)
+            | Q(deployment_owner__email__icontains=q)
+        )
+    return queryset
+
+
+# Sort keys of the pilot table; a leading "-" reverses. "days" puts the longest
+# in stage first.
+SORTS = {
+    "title": ["title", "id"],
+    "unit": ["business_unit__name", "title", "id"],
+    "stage": ["stage_order", "title", "id"],
+    "owner": ["deployment_owner__name", "title", "id"],
+    "days": ["stage_entered_on", "title", "id"],
+}
+
+
+def _stage_order() -> Case:
+    return Case(
+        *[When(stage=stage, then=Value(i)) for i, stage in enumerate(Stage.values)],
+        output_field=IntegerField(),
+    )
+
+
+def pilot_table(*, as_of: date, sort: str = "title", **filters) -> QuerySet[Pilot]:
+    """The dashboard's pilot table: filtered, sorted, with stall flags and gates."""
+    fields = SORTS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        fields = [f"-{fields[0]}", *fields[1:]]
+    pilots = pilots_filter(Pilot.objects.all(), as_of=as_of, **filters)
+    return (
+        pilots.select_related("business_unit", "deployment_owner")
+        .annotate(
+            is_stalled=_flag(stalled_condition(as_of)),
+            is_drifting=_flag(drifting_condition(as_of)),
+            stage_order=_stage_order(),
+        )
+        .prefetch_related(
+            Prefetch("gate_statuses", queryset=GateStatus.objects.order_by("gate__number"))
+        )
+        .order_by(*fields)
+    )
+
+
+def stall_list(*, as_of: date, limit: int | None = 10) -> list[Pilot]:
+    """Stalled and drifting pilots, worst first: the longest overdue at the top.
+
+    A stalled pilot is overdue since it entered "awaiting decision", a drifting one
+    since its planned end.
+    """
+    overdue_since = Case(
+        When(stage=Stage.AWAITING_DECISION, then="stage_entered_on"),
+        default="pilot_end_planned",
+    )
+    pilots = (
+        with_stall_state(Pilot.objects.all(), as_of=as_of)
+        .filter(stalled_condition(as_of) | drifting_condition(as_of))
+        .select_related("business_unit", "deployment_owner")
+        .annotate(overdue_since=overdue_since)
+        .order_by("overdue_since", "title", "id")
+    )
+    return list(pilots[:limit] if limit else pilots)
+
+
+def overdue_days(pilot: Pilot, *, as_of: date) -> int:
+    """Days a pilot of `stall_list` has been stalled or drifting."""
+    return (as_of - pilot.overdue_since).days
+
+
+def _median_days_awaiting(*, as_of: date, count: int) -> int | None:
+    if not count:
+        return None
+    middle = (count - 1) // 2
+    entered = list(
+        Pilot.objects.filter(stage=Stage.AWAITING_DECISION)
+        .order_by("-stage_entered_on")
+        .values_list("stage_entered_on", flat=True)[middle : count // 2 + 1]
+    )
+    return round(sum((as_of - day).days for day in entered) / len(entered))
+
+
+def dashboard_figures(*, as_of: date) -> dict:
+    """Every headline figure of the dashboard, in a fixed number of queries."""
+    counts = Pilot.objects.aggregate(
+        total=Count("id"),
+        **{stage: Count("id", filter=Q(stage=stage)) for stage in Stage.values},
+        stalled=Count("id", filter=stalled_condition(as_of)),
+        drifting=Count("id", filter=drifting_condition(as_of)),
+        passed_all=Count("id", filter=passed_all_gates_condition()),
+        blocked=Count("id", filter=blocked_condition()),
+        measured_value=Count("id", filter=measured_value_condition()),
+        process_change=Count("id", filter=process_change_condition()),
+        past_end=Count("id", filter=past_end_condition(as_of)),
+        past_end_decided=Count("id", filter=past_end_condition(as_of) & decided_condition()),
+        **{
+            f"age_{i}": Count("id", filter=_stall_age_condition(as_of, above, at_most))
+            for i, (_, above, at_most) in enumerate(STALL_AGE_BANDS)
+        },
+    )
+    gate_counts = {key: dict.fromkeys(Readiness.values, 0) for key in GATE_KEYS}
+    for key, status, n in (
+        GateStatus.objects.order_by().values_list("gate__key", "status").annotate(n=Count("id"))
+    ):
+        gate_counts.setdefault(key, dict.fromkeys(Readiness.values, 0))[status] = n
+    costs: dict[str, dict[str, Decimal]] = {
+        category: dict.fromkeys(CostPhase.values, Decimal(0)) for category in CostCategory.values
+    }
+    for category, phase, total in (
+        CostLine.objects.order_by().values_list("category", "phase").annotate(total=Sum("amount"))
+    ):
+        costs[category][phase] = total
+    stop_reasons = list(
+        Decision.objects.filter(outcome=Outcome.STOP, pilot__stage=Stage.STOPPED)
+        .select_related("pilot")
+        .order_by("-decided_on", "-id")[:5]
+    )
+    past_end = counts["past_end"]
+    return {
+        "as_of": as_of,
+        "stall_after_days": settings.STALL_AFTER_DAYS,
+        "counts": counts,
+        "by_stage": [(stage, counts[stage]) for stage in Stage],
+        "stall_ages": [
+            (label, counts[f"age_{i}"]) for i, (label, _, _) in enumerate(STALL_AGE_BANDS)
+        ],
+        "gates": gate_counts,
+        "costs": costs,
+        "cost_totals": {
+            phase: sum((by_phase[phase] for by_phase in costs.values()), Decimal(0))
+            for phase in CostPhase.values
+        },
+        "stop_reasons": stop_reasons,
+        "decision_rate": round(100 * counts["past_end_decided"] / past_end) if past_end else None,
+        "median_days_awaiting": _median_days_awaiting(
+            as_of=as_of, count=counts[Stage.AWAITING_DECISION]
+        ),
+    }
+
+
+def decisions_between(*, start: date, end: date) -> QuerySet[Decision]:
+    return (
+        Decision.objects.filter(decided_on__gte=start, decided_on__lte=end)
+        .select_related("pilot", "pilot__business_unit", "decided_by")
+        .order_by("-decided_on", "-id")
+    )
+
+
+def pilot_page_queryset(*, as_of: date) -> QuerySet[Pilot]:
+    """A pilot with what its page shows, in a fixed number of queries."""
+    pilots = with_stall_state(with_charter(Pilot.objects.all()), as_of=as_of)
+    return pilots.select_related(
+        "business_unit",
+        "deployment_owner",
+        "sponsor",
+        "delivery_owner",
+        "decision_maker",
+        "risk_owner",
+    ).prefetch_related(
+        Prefetch("gate_statuses", queryset=GateStatus.objects.select_related("gate")),
+        Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
+        Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+        Prefetch("deferrals", queryset=Deferral.objects.select_related("deferred_by")),
+    )

@@ -1,12 +1,24 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
+
+from portfolio import views
 
 admin.site.site_header = "Pilotgate administration"
 admin.site.site_title = "Pilotgate"
 admin.site.index_title = "Portfolio and gate definitions"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+    path("", views.dashboard, name="dashboard"),
+    path("pilots.csv", views.pilots_csv, name="pilots_csv"),
+    path("export.json", views.export_json, name="export_json"),
+    path("report/", views.board_report, name="board_report"),
+    path("pilots/<int:pilot_id>/", views.pilot_detail, name="pilot_detail"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
