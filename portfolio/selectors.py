@@ -4,6 +4,7 @@ Each is a set-based query (annotations and aggregates), so its number of queries
 does not grow with the number of pilots.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,9 +12,11 @@ from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     DecimalField,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -26,9 +29,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from gates.models import GateKind, GateStatus, Readiness, SignOff, Verdict
+from gates.models import Criterion, GateKind, GateStatus, Readiness, SignOff, Verdict
+from gates.services import criteria_evidence_of, criterion_met
 from portfolio.models import (
     OPEN_STAGES,
+    AlertKind,
     CostCategory,
     CostLine,
     CostPhase,
@@ -40,9 +45,14 @@ from portfolio.models import (
     PathKind,
     PathStatus,
     Pilot,
+    Role,
+    Snooze,
     Stage,
     StageChange,
+    StallEvent,
+    StallEventKind,
     SuccessMetric,
+    User,
 )
 
 # The charter's three questions, as the refusal to start a pilot names them.
@@ -512,6 +522,7 @@ def dashboard_figures(*, as_of: date) -> dict:
         ],
         "gates": gate_counts,
         "costs": costs,
+        "cost_rows": [(category.label, costs[category]) for category in CostCategory],
         "cost_totals": {
             phase: sum((by_phase[phase] for by_phase in costs.values()), Decimal(0))
             for phase in CostPhase.values
@@ -548,3 +559,166 @@ def pilot_page_queryset(*, as_of: date) -> QuerySet[Pilot]:
         Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
         Prefetch("deferrals", queryset=Deferral.objects.select_related("deferred_by")),
     )
+
+
+# Stalls and alerts: the day's stall transitions, who gets the weekly emails, and what
+# those emails list.
+
+# A pilot that became stalled or drifting in the seven days up to the alert is "new".
+NEW_WITHIN_DAYS = 7
+
+
+def stall_transitions(*, as_of: date) -> QuerySet:
+    """(pilot id, kind) of every pilot whose stall state as of the date differs from
+    its latest recorded stall event: one query over all pilots.
+
+    The state is "stalled", "drifting" or "cleared" (neither); a pilot never flagged
+    counts as cleared, so only real changes come out.
+    """
+    latest = (
+        StallEvent.objects.filter(pilot=OuterRef("pk"), on__lte=as_of)
+        .order_by("-on", "-id")
+        .values("kind")[:1]
+    )
+    state = Case(
+        When(stalled_condition(as_of), then=Value(StallEventKind.STALLED)),
+        When(drifting_condition(as_of), then=Value(StallEventKind.DRIFTING)),
+        default=Value(StallEventKind.CLEARED),
+        output_field=CharField(),
+    )
+    return (
+        Pilot.objects.annotate(
+            new_kind=state,
+            recorded_kind=Coalesce(Subquery(latest), Value(StallEventKind.CLEARED)),
+        )
+        .exclude(new_kind=F("recorded_kind"))
+        .order_by()
+        .values_list("id", "new_kind")
+    )
+
+
+def _active_snoozes(as_of: date) -> QuerySet[Snooze]:
+    return Snooze.objects.filter(pilot=OuterRef("pk"), starts_on__lte=as_of, until__gte=as_of)
+
+
+def stall_alert_recipients(*, as_of: date) -> list[tuple[int, str]]:
+    """(user id, alert kind) of everyone who gets this week's stall email.
+
+    Each active deployment owner of a stalled or drifting pilot whose alert is not
+    snoozed gets the owner alert; when any pilot is stalled or drifting, each active
+    executive who has not opted out gets the digest. Nobody else; two queries.
+    """
+    flagged = Pilot.objects.filter(stalled_condition(as_of) | drifting_condition(as_of))
+    owners = (
+        User.objects.filter(
+            is_active=True,
+            id__in=flagged.exclude(Exists(_active_snoozes(as_of))).values("deployment_owner"),
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    executives = (
+        User.objects.filter(role=Role.EXECUTIVE, is_active=True, digest_opt_out__isnull=True)
+        .filter(Exists(flagged))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return [(user_id, AlertKind.OWNER_ALERT) for user_id in owners] + [
+        (user_id, AlertKind.EXECUTIVE_DIGEST) for user_id in executives
+    ]
+
+
+def stall_alert_pilots(*, as_of: date, owner: User | None = None) -> list[Pilot]:
+    """The stalled and drifting pilots (of one owner, or all), worst first: the
+    longest overdue at the top, as on the dashboard's stall list.
+
+    Each carries `with_stall_state`'s flags and signals, `overdue_since`, `is_new`
+    (became stalled or drifting in the last NEW_WITHIN_DAYS days), the snooze in
+    force if any (`snoozed_until`, `snooze_reason`, `snoozed_by`), and its gate
+    statuses. A fixed number of queries.
+    """
+    became_flagged = StallEvent.objects.filter(
+        pilot=OuterRef("pk"),
+        kind__in=[StallEventKind.STALLED, StallEventKind.DRIFTING],
+        on__gt=as_of - timedelta(days=NEW_WITHIN_DAYS),
+        on__lte=as_of,
+    )
+    snooze = _active_snoozes(as_of).order_by("-until", "-id")
+    pilots = with_stall_state(Pilot.objects.all(), as_of=as_of).filter(
+        stalled_condition(as_of) | drifting_condition(as_of)
+    )
+    if owner is not None:
+        pilots = pilots.filter(deployment_owner=owner)
+    pilots = (
+        pilots.select_related("business_unit", "deployment_owner")
+        .annotate(
+            # As in `stall_list`: a stalled pilot is overdue since it entered "awaiting
+            # decision", a drifting one since its planned end.
+            overdue_since=Case(
+                When(stage=Stage.AWAITING_DECISION, then="stage_entered_on"),
+                default="pilot_end_planned",
+            ),
+            is_new=Exists(became_flagged),
+            snoozed_until=Subquery(snooze.values("until")[:1]),
+            snooze_reason=Subquery(snooze.values("reason")[:1]),
+            snoozed_by=Subquery(snooze.values("by__name")[:1]),
+        )
+        .prefetch_related(
+            Prefetch(
+                "gate_statuses",
+                queryset=GateStatus.objects.select_related("gate").order_by("gate__number"),
+            )
+        )
+        .order_by("overdue_since", "title", "id")
+    )
+    return list(pilots)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """An open criterion of a pilot, and who is expected to act on it."""
+
+    gate: str
+    criterion: str
+    function: str
+    waiting_for: str
+
+
+def _waiting_for(criterion: Criterion, *, accepted: set[int], verdicts: dict[int, str]) -> str:
+    """What an applicable criterion still waits for; empty when it blocks nothing."""
+    if verdicts.get(criterion.id) == Verdict.OBJECTED:
+        return "objection to resolve"
+    if not criterion.required or criterion_met(criterion, accepted=accepted, verdicts=verdicts):
+        return ""
+    if criterion.id in accepted:
+        return "sign-off"
+    return "evidence and sign-off" if criterion.function else "evidence"
+
+
+def pilot_blockers(pilots: list[Pilot]) -> dict[int, list[Blocker]]:
+    """What blocks each pilot: the criteria applying to its risk tier that are
+    required and not met, or under an open objection, in gate order, each with the
+    function expected to act (the deployment owner where evidence alone proves it).
+    Three queries, whatever the number of pilots."""
+    criteria = list(Criterion.objects.select_related("gate"))
+    accepted, verdicts = criteria_evidence_of([pilot.id for pilot in pilots])
+    blockers: dict[int, list[Blocker]] = {}
+    for pilot in pilots:
+        blockers[pilot.id] = []
+        for criterion in criteria:
+            if not criterion.applies_to(pilot.risk_tier):
+                continue
+            waiting_for = _waiting_for(
+                criterion, accepted=accepted[pilot.id], verdicts=verdicts[pilot.id]
+            )
+            if waiting_for:
+                function = criterion.get_function_display() if criterion.function else ""
+                blockers[pilot.id].append(
+                    Blocker(
+                        gate=f"{criterion.gate.number}. {criterion.gate.name}",
+                        criterion=criterion.text,
+                        function=function or "Deployment owner",
+                        waiting_for=waiting_for,
+                    )
+                )
+    return blockers

@@ -4,21 +4,38 @@ Views, forms, management commands, tasks and the CSV importer all go through the
 functions; none of them writes a pilot or its parts another way.
 """
 
-from datetime import date
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
+from smtplib import SMTPException
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import get_connection
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
+from gates.models import Readiness
 from gates.services import readiness_refresh
+from portfolio import emails
 from portfolio.models import (
     OUTCOME_STAGE,
+    AlertDelivery,
+    AlertKind,
     BusinessUnit,
     CostLine,
     Decision,
     Deferral,
+    DeliveryStatus,
+    DigestOptOut,
     MetricReading,
     Outcome,
     PathItem,
@@ -28,12 +45,24 @@ from portfolio.models import (
     RiskApproval,
     RiskTier,
     Role,
+    Snooze,
     Stage,
     StageChange,
+    StallEvent,
+    StallEventKind,
     SuccessMetric,
     User,
 )
-from portfolio.selectors import pilot_charter_missing
+from portfolio.selectors import (
+    SIGNALS,
+    overdue_days,
+    pilot_blockers,
+    pilot_charter_missing,
+    stall_alert_pilots,
+    stall_alert_recipients,
+    stall_signals_of,
+    stall_transitions,
+)
 
 # The stage moves a person makes by hand; the others follow a stage-gate decision.
 MANUAL_MOVES = {
@@ -170,6 +199,16 @@ def pilot_stage_record(
     )
 
 
+def _effective_date(pilot: Pilot, on: date | None) -> date:
+    """The date of a move or decision: today unless given, never before the stage began."""
+    on = on or timezone.localdate()
+    if on < pilot.stage_entered_on:
+        raise ValidationError(
+            f"The date {on} comes before the pilot entered its stage on {pilot.stage_entered_on}."
+        )
+    return on
+
+
 def _require_charter(pilot: Pilot) -> None:
     missing = pilot_charter_missing(pilot=pilot)
     if missing:
@@ -195,7 +234,7 @@ def pilot_stage_move(
     if to_stage == Stage.PILOTING:
         _require_charter(pilot)
     return pilot_stage_record(
-        pilot=pilot, to_stage=to_stage, on=on or timezone.localdate(), by=by, reason=reason
+        pilot=pilot, to_stage=to_stage, on=_effective_date(pilot, on), by=by, reason=reason
     )
 
 
@@ -223,9 +262,10 @@ def decision_record(
 
     1. Check decision rights, the stage, the rationale and, for a high-risk Scale,
        the risk owner's approval.
-    2. Write the decision, superseding the previous one.
-    3. Move the stage (conditional update: a concurrent decision is refused and this
-       transaction rolls back, so nothing half-done is kept).
+    2. Move the stage with a conditional update: of two decisions taken at once, the
+       second finds the stage changed and is refused before it writes anything.
+    3. Write the decision, superseding the previous one (decisions are only ever
+       appended, so the previous one is the last recorded).
     """
     pilot_check_decision_rights(pilot=pilot, user=by)
     if outcome not in Outcome.values:
@@ -249,7 +289,15 @@ def decision_record(
     to_stage = OUTCOME_STAGE[Outcome(outcome)]
     if to_stage == Stage.PILOTING:
         _require_charter(pilot)
-    on = on or timezone.localdate()
+    on = _effective_date(pilot, on)
+    previous = pilot.decisions.order_by("-id").first()
+    pilot_stage_record(
+        pilot=pilot,
+        to_stage=to_stage,
+        on=on,
+        by=by,
+        reason=f"Decision: {Outcome(outcome).label}. {rationale.strip()}",
+    )
     decision = Decision(
         pilot=pilot,
         outcome=outcome,
@@ -257,17 +305,10 @@ def decision_record(
         decided_on=on,
         rationale=rationale.strip(),
         conditions=conditions.strip(),
-        supersedes=pilot.decisions.order_by("-decided_on", "-id").first(),
+        supersedes=previous,
     )
     decision.full_clean()
     decision.save()
-    pilot_stage_record(
-        pilot=pilot,
-        to_stage=to_stage,
-        on=on,
-        by=by,
-        reason=f"Decision: {Outcome(outcome).label}. {decision.rationale}",
-    )
     return decision
 
 
@@ -282,7 +323,7 @@ def decision_defer(*, pilot: Pilot, by: User, reason: str, on: date | None = Non
     if not reason.strip():
         raise ValidationError({"reason": "A deferral needs its reason."})
     deferral = Deferral(
-        pilot=pilot, deferred_by=by, deferred_on=on or timezone.localdate(), reason=reason.strip()
+        pilot=pilot, deferred_by=by, deferred_on=_effective_date(pilot, on), reason=reason.strip()
     )
     deferral.full_clean()
     deferral.save()
@@ -407,3 +448,364 @@ def user_get_or_create_by_email(*, email: str, role: str = Role.OWNER) -> User:
             return user_create(email=email, name=name, role=role)
     except IntegrityError:  # created meanwhile by a concurrent import
         return User.objects.get(email=email)
+
+
+# Stalls and alerts
+
+alerts_log = logging.getLogger("portfolio.alerts")
+
+# Stall events are inserted this many at a time, so memory stays flat at any size.
+STALL_EVENT_BATCH = 2000
+
+# The longest an owner may snooze a pilot's alert: a stall is paused, never buried.
+SNOOZE_MAX_DAYS = 90
+
+# A snooze link in an alert stays valid this long; an unsubscribe link never expires.
+SNOOZE_LINK_MAX_AGE = timedelta(days=21)
+_UNSUBSCRIBE_SALT = "pilotgate.digest-unsubscribe"
+_SNOOZE_SALT = "pilotgate.alert-snooze"
+
+# The deliveries a sender may take: not yet sent, or failed and to be retried.
+_DELIVERY_DUE = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+
+
+@transaction.atomic
+def stall_flags_record(*, as_of: date) -> dict[str, int]:
+    """Record, dated `as_of`, each pilot that became stalled, became drifting or was
+    cleared since its latest stall event. Returns the number of each.
+
+    1. One query selects the pilots whose state differs from their latest event.
+    2. Their events are inserted in batches. The unique constraint (pilot, day,
+       kind) makes a repeated or concurrent run on the same day insert nothing new,
+       and the run after finds no difference left.
+    """
+    changes = list(stall_transitions(as_of=as_of))
+    now = timezone.now()
+    for start in range(0, len(changes), STALL_EVENT_BATCH):
+        StallEvent.objects.bulk_create(
+            [
+                StallEvent(pilot_id=pilot_id, kind=kind, on=as_of, recorded_at=now)
+                for pilot_id, kind in changes[start : start + STALL_EVENT_BATCH]
+            ],
+            ignore_conflicts=True,
+        )
+    counts = Counter(kind for _, kind in changes)
+    return {kind: counts[kind] for kind in StallEventKind.values}
+
+
+def stall_alerts_plan(*, as_of: date) -> list[int]:
+    """Claim this ISO week's stall emails and return the ids of those still to send.
+
+    1. Record the day's stall transitions, so "new this week" is current.
+    2. Insert a pending delivery for each recipient and kind. The unique constraint
+       (recipient, kind, ISO year, ISO week) ignores the ones already there: a second
+       run, or one running at the same time, adds none.
+    3. Return the week's deliveries not sent yet (pending, or failed to be retried).
+    """
+    stall_flags_record(as_of=as_of)
+    iso_year, iso_week, _ = as_of.isocalendar()
+    AlertDelivery.objects.bulk_create(
+        [
+            AlertDelivery(
+                recipient_id=user_id, kind=kind, iso_year=iso_year, iso_week=iso_week, as_of=as_of
+            )
+            for user_id, kind in stall_alert_recipients(as_of=as_of)
+        ],
+        ignore_conflicts=True,
+    )
+    return list(
+        AlertDelivery.objects.filter(iso_year=iso_year, iso_week=iso_week, status__in=_DELIVERY_DUE)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def alert_delivery_send(*, delivery_id: int) -> str:
+    """Send one weekly stall email, once. Returns the delivery's new status, or ""
+    when there was nothing to do (already sent by another run).
+
+    1. Claim: in a transaction, a conditional update counts the attempt only if the
+       delivery is still pending or failed. The row stays locked until the end of
+       the transaction: a concurrent sender of the same delivery waits, then finds
+       it sent and does nothing. If this process dies, the transaction rolls back
+       and the delivery is pending again for the next run.
+    2. Build the email from the current data and hand it to the SMTP server.
+    3. Mark it sent, in the same transaction. On an SMTP error, record the error and
+       mark it failed, commit, log, and raise for the caller to retry.
+    """
+    failure = None
+    with transaction.atomic():
+        claimed = AlertDelivery.objects.filter(id=delivery_id, status__in=_DELIVERY_DUE).update(
+            attempts=F("attempts") + 1, last_attempt_at=timezone.now()
+        )
+        if claimed != 1:
+            return ""
+        delivery = AlertDelivery.objects.select_related("recipient").get(id=delivery_id)
+        try:
+            sent = _stall_alert_email(delivery)
+        except (SMTPException, OSError) as exc:
+            failure = exc
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        else:
+            delivery.status = DeliveryStatus.SENT if sent else DeliveryStatus.SKIPPED
+            delivery.sent_at = timezone.now() if sent else None
+            delivery.last_error = ""
+        delivery.save(update_fields=["status", "last_error", "sent_at"])
+    if failure is not None:
+        alerts_log.warning(
+            "Stall alert %s to %s failed (attempt %s): %s",
+            delivery.week,
+            delivery.recipient.email,
+            delivery.attempts,
+            delivery.last_error,
+        )
+        raise failure
+    return delivery.status
+
+
+def stall_alerts_send(*, as_of: date) -> Counter:
+    """Send this week's stall emails in this process, one recipient after another.
+    A failed one is recorded and logged, and the others still go; running this again
+    sends only what is not sent yet."""
+    outcome = Counter()
+    for delivery_id in stall_alerts_plan(as_of=as_of):
+        try:
+            outcome[alert_delivery_send(delivery_id=delivery_id) or "taken"] += 1
+        except (SMTPException, OSError):
+            outcome[DeliveryStatus.FAILED] += 1
+    return outcome
+
+
+def stall_alerts_enqueue(*, as_of: date) -> int:
+    """Claim this week's stall emails and queue one task per recipient, so each is
+    sent, and retried, on its own. Returns the number queued."""
+    from portfolio.tasks import enqueue, send_stall_alert_task
+
+    delivery_ids = stall_alerts_plan(as_of=as_of)
+    for delivery_id in delivery_ids:
+        transaction.on_commit(partial(enqueue, send_stall_alert_task, delivery_id))
+    return len(delivery_ids)
+
+
+def alert_deliveries_retry(*, deliveries: Iterable[AlertDelivery]) -> int:
+    """Queue the unsent deliveries again (an admin's retry); returns how many."""
+    from portfolio.tasks import enqueue, send_stall_alert_task
+
+    due = [d.id for d in deliveries if d.status in _DELIVERY_DUE]
+    return sum(enqueue(send_stall_alert_task, delivery_id) for delivery_id in due)
+
+
+def stall_alerts_preview(*, as_of: date) -> list[dict]:
+    """Who would get which stall email this week, with its subject, writing nothing:
+    the work is done in a transaction that is rolled back, and no email leaves."""
+    dummy = get_connection("django.core.mail.backends.dummy.EmailBackend")
+    iso_year, iso_week, _ = as_of.isocalendar()
+    sent = set(
+        AlertDelivery.objects.filter(
+            iso_year=iso_year, iso_week=iso_week, status=DeliveryStatus.SENT
+        ).values_list("recipient_id", "kind")
+    )
+    previews = []
+    with transaction.atomic():
+        stall_flags_record(as_of=as_of)
+        recipients = stall_alert_recipients(as_of=as_of)
+        users = User.objects.in_bulk([user_id for user_id, _ in recipients])
+        for user_id, kind in recipients:
+            delivery = AlertDelivery(
+                id=0,
+                recipient=users[user_id],
+                kind=kind,
+                iso_year=iso_year,
+                iso_week=iso_week,
+                as_of=as_of,
+            )
+            message = _stall_alert_email(delivery, connection=dummy)
+            previews.append(
+                {
+                    "to": users[user_id].email,
+                    "kind": kind,
+                    "subject": message.subject if message else "",
+                    "already_sent": (user_id, kind) in sent,
+                }
+            )
+        transaction.set_rollback(True)
+    return previews
+
+
+def _stall_alert_email(delivery: AlertDelivery, connection=None):
+    """Build and send the email of a delivery; None when there is nothing left to
+    report (the pilots were decided meanwhile, the recipient left or opted out)."""
+    if not delivery.recipient.is_active:
+        return None
+    ctx = {
+        "as_of": delivery.as_of,
+        "week": delivery.week,
+        "stall_after_days": settings.STALL_AFTER_DAYS,
+        "dashboard_url": emails.dashboard_url(),
+    }
+    headers = {"Message-ID": _message_id(delivery)}
+    if delivery.kind == AlertKind.OWNER_ALERT:
+        return _owner_alert_email(delivery, ctx, headers, connection)
+    return _executive_digest_email(delivery, ctx, headers, connection)
+
+
+def _owner_alert_email(delivery: AlertDelivery, ctx: dict, headers: dict, connection):
+    owner, as_of = delivery.recipient, delivery.as_of
+    pilots = [
+        pilot
+        for pilot in stall_alert_pilots(as_of=as_of, owner=owner)
+        if pilot.snoozed_until is None
+    ]
+    if not pilots:
+        return None
+    blockers = pilot_blockers(pilots)
+    items = []
+    for pilot in pilots:
+        snooze_path = reverse("alerts_snooze", args=[snooze_token_create(owner=owner, pilot=pilot)])
+        items.append(
+            {
+                **_alert_item(pilot, as_of),
+                "blockers": blockers[pilot.id],
+                "snooze_url": emails.absolute_url(snooze_path),
+            }
+        )
+    stalled = sum(1 for pilot in pilots if pilot.is_stalled)
+    ctx |= {
+        "owner": owner,
+        "items": items,
+        "total": len(items),
+        "summary": _counts_text(stalled=stalled, drifting=len(items) - stalled),
+    }
+    return emails.owner_alert(owner.email, ctx, headers, connection)
+
+
+def _executive_digest_email(delivery: AlertDelivery, ctx: dict, headers: dict, connection):
+    executive, as_of = delivery.recipient, delivery.as_of
+    if DigestOptOut.objects.filter(user=executive).exists():
+        return None
+    pilots = stall_alert_pilots(as_of=as_of)
+    if not pilots:
+        return None
+    items = [_alert_item(pilot, as_of) for pilot in pilots]
+    groups: dict[str, list[dict]] = {}
+    for item in items:  # worst first: a unit comes where its worst pilot comes
+        groups.setdefault(item["pilot"].business_unit.name, []).append(item)
+    no_owner = [item for item in items if item["pilot"].deployment_owner_id is None]
+    stalled = sum(1 for pilot in pilots if pilot.is_stalled)
+    unsubscribe_path = reverse(
+        "alerts_unsubscribe", args=[unsubscribe_token_create(user=executive)]
+    )
+    ctx |= {
+        "executive": executive,
+        "groups": [{"name": name, "items": group} for name, group in groups.items()],
+        "no_owner": no_owner,
+        "counts": {
+            "stalled": stalled,
+            "drifting": len(pilots) - stalled,
+            "new": sum(1 for pilot in pilots if pilot.is_new),
+            "no_owner": len(no_owner),
+        },
+        "unsubscribe_url": emails.absolute_url(unsubscribe_path),
+    }
+    # RFC 8058: mail clients show an unsubscribe button that POSTs to the link.
+    headers["List-Unsubscribe"] = f"<{ctx['unsubscribe_url']}>"
+    headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return emails.executive_digest(executive.email, ctx, headers, connection)
+
+
+def _alert_item(pilot: Pilot, as_of: date) -> dict:
+    return {
+        "pilot": pilot,
+        "url": emails.pilot_url(pilot.id),
+        "days": overdue_days(pilot, as_of=as_of),
+        "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
+        "open_gates": [
+            status.gate.name
+            for status in pilot.gate_statuses.all()
+            if status.status in (Readiness.OPEN, Readiness.BLOCKED)
+        ],
+    }
+
+
+def _counts_text(*, stalled: int, drifting: int) -> str:
+    parts = [f"{stalled} stalled" if stalled else "", f"{drifting} drifting" if drifting else ""]
+    return " and ".join(part for part in parts if part)
+
+
+def _message_id(delivery: AlertDelivery) -> str:
+    """The same id for every attempt at one delivery, so a mail system that got it
+    twice (a crash between the SMTP server's acceptance and our commit) can tell."""
+    domain = urlsplit(settings.SITE_URL).hostname or "pilotgate"
+    return f"<{delivery.kind}.{delivery.week}.{delivery.recipient_id}@{domain}>"
+
+
+def unsubscribe_token_create(*, user: User) -> str:
+    return signing.dumps(user.id, salt=_UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token_check(*, token: str) -> User:
+    try:
+        user_id = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        raise ValidationError("This unsubscribe link is not valid.") from None
+    user = User.objects.filter(id=user_id).first()
+    if user is None:
+        raise ValidationError("This unsubscribe link is not valid.")
+    return user
+
+
+def digest_opt_out(*, user: User) -> DigestOptOut:
+    """Stop the weekly digest for an executive; unsubscribing twice changes nothing."""
+    try:
+        with transaction.atomic():
+            opt_out, _ = DigestOptOut.objects.get_or_create(user=user)
+    except IntegrityError:  # the same link clicked twice at once
+        opt_out = DigestOptOut.objects.get(user=user)
+    return opt_out
+
+
+def snooze_token_create(*, owner: User, pilot: Pilot) -> str:
+    return signing.dumps({"owner": owner.id, "pilot": pilot.id}, salt=_SNOOZE_SALT)
+
+
+def snooze_token_check(*, token: str) -> tuple[User, Pilot]:
+    try:
+        data = signing.loads(token, salt=_SNOOZE_SALT, max_age=SNOOZE_LINK_MAX_AGE.total_seconds())
+    except signing.SignatureExpired:
+        raise ValidationError(
+            "This snooze link has expired; use the one in this week's alert."
+        ) from None
+    except signing.BadSignature:
+        raise ValidationError("This snooze link is not valid.") from None
+    owner = User.objects.filter(id=data.get("owner")).first()
+    pilot = Pilot.objects.filter(id=data.get("pilot")).first()
+    if owner is None or pilot is None:
+        raise ValidationError("This snooze link is not valid.")
+    return owner, pilot
+
+
+def snooze_create(
+    *, pilot: Pilot, by: User, reason: str, until: date | None, on: date | None = None
+) -> Snooze:
+    """Pause one pilot's weekly alert to its deployment owner, with a reason, until a
+    date at most SNOOZE_MAX_DAYS away. The pilot still shows as stalled on the
+    dashboard and in the executives' digest, with the snooze."""
+    if by.id != pilot.deployment_owner_id:
+        raise PermissionDenied("Only the pilot's deployment owner snoozes its alert.")
+    on = on or timezone.localdate()
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = "Say why the alert is snoozed."
+    if until is None:
+        errors["until"] = "Give the last day of the snooze."
+    elif until <= on:
+        errors["until"] = "The snooze must end after today."
+    elif until > on + timedelta(days=SNOOZE_MAX_DAYS):
+        errors["until"] = f"A snooze lasts at most {SNOOZE_MAX_DAYS} days."
+    if errors:
+        raise ValidationError(errors)
+    snooze = Snooze(pilot=pilot, by=by, reason=reason.strip(), starts_on=on, until=until)
+    snooze.full_clean()
+    snooze.save()
+    return snooze

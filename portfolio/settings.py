@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,6 +28,19 @@ def _read(name: str, reader, default, hint: str):
         ) from exc
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+def _bool(name: str, default: bool) -> bool:
+    """Unlike env.bool, a word that is neither true nor false is an error."""
+    value = env.str(name, default="1" if default else "0").strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not valid: expected on/off, true/false, yes/no or 1/0"
+        )
+    return value in _TRUE
+
+
 def _positive_int(name: str, default: int) -> int:
     value = _read(name, env.int, default, "expected a whole number")
     if value < 1:
@@ -34,7 +48,7 @@ def _positive_int(name: str, default: int) -> int:
     return value
 
 
-DEBUG = _read("DJANGO_DEBUG", env.bool, True, "expected on/off, true/false, 1/0")
+DEBUG = _bool("DJANGO_DEBUG", True)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -63,6 +77,11 @@ DATABASES = {
         "expected a URL such as postgres://user:password@host:5432/name",
     )
 }
+if DATABASES["default"]["ENGINE"] not in environ.Env.DB_SCHEMES.values():
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={env.str('DATABASE_URL')!r} is not valid: expected a URL starting "
+        "with postgres:// or sqlite://"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 
@@ -72,6 +91,31 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged once done, so one lost with its worker runs again on another;
+# the tasks are safe to run twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A request that queues work gives up quickly on a broker that is down (and logs it).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    # Every day at 05:30, TIME_ZONE: record the pilots that became stalled, drifting
+    # or cleared since the day before.
+    "flag-stalls": {
+        "task": "portfolio.tasks.flag_stalls_task",
+        "schedule": crontab(minute=30, hour=5),
+    },
+    # Every Monday at 07:00, TIME_ZONE: the weekly owner alerts and executive digests
+    # (they record the day's stall changes first).
+    "send-stall-alerts": {
+        "task": "portfolio.tasks.send_stall_alerts_task",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+}
 
 _email = _read(
     "EMAIL_URL", env.email_url, "consolemail://", "expected a URL such as smtp://host:1025"
@@ -152,7 +196,7 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if not DEBUG:
-    SESSION_COOKIE_SECURE = _read("DJANGO_SECURE_COOKIES", env.bool, True, "expected on/off")
+    SESSION_COOKIE_SECURE = _bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 LOGGING = {

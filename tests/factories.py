@@ -55,6 +55,7 @@ def make_chartered_pilot(*, owner: User, **fields):
 
 
 def make_awaiting_pilot(*, owner: User, entered_on: date, **fields):
+    fields.setdefault("stage_entered_on", entered_on)
     pilot = make_chartered_pilot(owner=owner, **fields)
     services.pilot_stage_move(pilot=pilot, to_stage="piloting", by=owner, on=entered_on)
     services.pilot_stage_move(pilot=pilot, to_stage="awaiting_decision", by=owner, on=entered_on)

@@ -42,6 +42,7 @@ def portfolio(alice, bob, executive):
         business_unit=BusinessUnitFactory(name="Finance"),
         pilot_start=days_ago(200),
         pilot_end_planned=days_ago(20),
+        stage_entered_on=days_ago(210),
     )
     services.pilot_stage_move(pilot=drifting, to_stage="piloting", by=bob, on=days_ago(200))
     stopped = make_awaiting_pilot(owner=alice, entered_on=days_ago(50), title="Dead end")

@@ -1,0 +1,997 @@
+"""Pilot services: charter, stage moves, decisions, deferrals, risk approval, edits."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from gates.models import GateStatus
+from portfolio import services
+from portfolio.models import (
+    CostLine,
+    Decision,
+    Deferral,
+    PathItem,
+    Pilot,
+    RiskApproval,
+    Stage,
+    StageChange,
+    SuccessMetric,
+    User,
+)
+from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot
+
+DAY = date(2025, 3, 3)
+LATER = DAY + timedelta(days=30)
+
+MISSING_OWNER = "who is accountable for deployment (a named deployment owner)"
+MISSING_METRIC = "what success looks like (a success metric with baseline and target)"
+MISSING_PATH = "the path to production (at least one path-to-production item)"
+
+
+def _stages(pilot: Pilot) -> list[tuple[str, str]]:
+    return list(
+        StageChange.objects.filter(pilot=pilot).order_by("id").values_list("from_stage", "to_stage")
+    )
+
+
+def _gate_statuses(pilot: Pilot) -> dict[str, str]:
+    return dict(GateStatus.objects.filter(pilot=pilot).values_list("gate__key", "status"))
+
+
+def _in_stage(*, owner, stage: str, **fields) -> Pilot:
+    """A pilot brought to `stage` through the services, on DAY."""
+    fields.setdefault("stage_entered_on", DAY)
+    if stage == Stage.PROPOSED:
+        return make_chartered_pilot(owner=owner, **fields)
+    if stage == Stage.PILOTING:
+        pilot = make_chartered_pilot(owner=owner, **fields)
+        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=owner, on=DAY)
+        return pilot
+    pilot = make_awaiting_pilot(owner=owner, entered_on=DAY, **fields)
+    if stage == Stage.AWAITING_DECISION:
+        return pilot
+    outcome = {
+        Stage.SCALING: "scale",
+        Stage.IN_PRODUCTION: "scale",
+        Stage.STOPPED: "stop",
+        Stage.RESEARCH: "research",
+    }[stage]
+    services.decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY)
+    if stage == Stage.IN_PRODUCTION:
+        services.pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=owner, on=DAY)
+    return pilot
+
+
+# --- Creating and editing a pilot -------------------------------------------------
+
+
+def test_it_creates_a_pilot_with_its_first_stage_change_and_gate_statuses(alice, unit):
+    # when
+    pilot = services.pilot_create(
+        title="  Contact-centre assistant ", business_unit=unit, by=alice, stage_entered_on=DAY
+    )
+
+    # then
+    pilot.refresh_from_db()
+    assert pilot.title == "Contact-centre assistant"
+    assert pilot.stage == Stage.PROPOSED
+    change = StageChange.objects.get(pilot=pilot)
+    assert (change.from_stage, change.to_stage, change.changed_on) == ("", Stage.PROPOSED, DAY)
+    assert change.changed_by == alice
+    assert len(_gate_statuses(pilot)) == 6
+
+
+def test_it_sets_go_live_when_a_pilot_is_recorded_in_production(unit):
+    pilot = services.pilot_create(
+        title="Invoice matcher", business_unit=unit, stage=Stage.IN_PRODUCTION, stage_entered_on=DAY
+    )
+
+    pilot.refresh_from_db()
+    assert pilot.go_live_on == DAY
+
+
+def test_it_refuses_to_create_a_pilot_that_ends_before_it_starts(unit):
+    with pytest.raises(ValidationError) as error:
+        services.pilot_create(
+            title="Backwards",
+            business_unit=unit,
+            pilot_start=DAY,
+            pilot_end_planned=DAY - timedelta(days=1),
+        )
+
+    assert error.value.message_dict == {
+        "pilot_end_planned": ["The planned end comes before the pilot start."]
+    }
+    assert not Pilot.objects.exists()
+    assert not StageChange.objects.exists()
+
+
+def test_it_accepts_a_pilot_that_ends_the_day_it_starts(unit):
+    pilot = services.pilot_create(
+        title="One day", business_unit=unit, pilot_start=DAY, pilot_end_planned=DAY
+    )
+
+    assert Pilot.objects.get(pk=pilot.pk).pilot_end_planned == DAY
+
+
+def test_it_refuses_to_update_a_pilot_to_end_before_it_starts(alice):
+    # given
+    pilot = make_pilot(deployment_owner=alice, pilot_start=DAY, pilot_end_planned=LATER)
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.pilot_update(pilot=pilot, pilot_end_planned=DAY - timedelta(days=1))
+
+    # then
+    assert list(error.value.message_dict) == ["pilot_end_planned"]
+    assert Pilot.objects.get(pk=pilot.pk).pilot_end_planned == LATER
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"stage": Stage.PILOTING}, {"stage_entered_on": DAY}, {"title": "New", "stage": "stopped"}],
+)
+def test_it_refuses_a_stage_change_through_pilot_update(alice, fields):
+    # given
+    pilot = make_chartered_pilot(owner=alice, stage_entered_on=LATER)
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.pilot_update(pilot=pilot, **fields)
+
+    # then
+    assert error.value.messages == ["The stage changes through a stage move or a decision."]
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.stage_entered_on, pilot.title) == (
+        Stage.PROPOSED,
+        LATER,
+        "Contact-centre assistant",
+    )
+    assert _stages(pilot) == [("", Stage.PROPOSED)]
+
+
+def test_it_updates_a_pilot_without_reverting_a_stage_changed_meanwhile(alice, bob):
+    # given: two people hold the same pilot; one starts it
+    pilot = make_chartered_pilot(owner=alice, stage_entered_on=DAY)
+    stale = Pilot.objects.get(pk=pilot.pk)
+    services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
+
+    # when: the other edits the title from the stale copy
+    services.pilot_update(pilot=stale, title="Renamed", sponsor=bob)
+
+    # then: the edit lands, the stage move is kept
+    pilot.refresh_from_db()
+    assert (pilot.title, pilot.sponsor, pilot.stage, pilot.stage_entered_on) == (
+        "Renamed",
+        bob,
+        Stage.PILOTING,
+        DAY,
+    )
+
+
+def test_it_rederives_gate_statuses_when_the_risk_tier_changes(alice):
+    # given
+    pilot = make_pilot(deployment_owner=alice, risk_tier="medium")
+    assert _gate_statuses(pilot)["data"] == "open"
+
+    # when
+    services.pilot_update(pilot=pilot, risk_tier="low")
+
+    # then
+    assert _gate_statuses(pilot) == {
+        "ownership": "open",
+        "data": "not_applicable",
+        "integration": "open",
+        "value": "open",
+        "adoption": "not_applicable",
+        "governance": "not_applicable",
+    }
+
+    # and back
+    services.pilot_update(pilot=pilot, risk_tier="high")
+    assert set(_gate_statuses(pilot).values()) == {"open"}
+
+
+def test_it_refuses_a_negative_cost(alice):
+    pilot = make_pilot(deployment_owner=alice)
+
+    with pytest.raises(ValidationError) as error:
+        services.cost_line_add(
+            pilot=pilot, category="integration", phase="transition", amount=Decimal("-1")
+        )
+
+    assert error.value.message_dict == {"amount": ["A cost cannot be negative."]}
+    assert not CostLine.objects.exists()
+
+
+def test_it_records_a_cost_line(alice):
+    pilot = make_pilot(deployment_owner=alice)
+
+    line = services.cost_line_add(
+        pilot=pilot, category="integration", phase="transition", amount=Decimal("0"), currency="eur"
+    )
+
+    assert CostLine.objects.get(pk=line.pk).currency == "EUR"
+
+
+# --- The charter and the stage moves ----------------------------------------------
+
+
+def test_it_refuses_to_start_a_pilot_whose_charter_is_empty(alice):
+    # given
+    pilot = make_pilot(stage_entered_on=DAY)
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=LATER)
+
+    # then
+    assert error.value.messages == [
+        "The pilot cannot start before its charter answers: "
+        f"{MISSING_OWNER}; {MISSING_METRIC}; {MISSING_PATH}."
+    ]
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.stage_entered_on) == (Stage.PROPOSED, DAY)
+    assert _stages(pilot) == [("", Stage.PROPOSED)]
+
+
+@pytest.mark.parametrize(
+    "remove, missing",
+    [
+        ("owner", MISSING_OWNER),
+        ("metric", MISSING_METRIC),
+        ("target", MISSING_METRIC),
+        ("baseline", MISSING_METRIC),
+        ("path", MISSING_PATH),
+    ],
+)
+def test_it_names_exactly_the_missing_charter_answer(alice, remove, missing):
+    # given: a chartered pilot with one answer taken away
+    pilot = make_chartered_pilot(owner=alice)
+    if remove == "owner":
+        services.pilot_update(pilot=pilot, deployment_owner=None)
+    elif remove == "metric":
+        SuccessMetric.objects.filter(pilot=pilot).delete()
+    elif remove in ("target", "baseline"):
+        SuccessMetric.objects.filter(pilot=pilot).update(**{remove: None})
+    else:
+        PathItem.objects.filter(pilot=pilot).delete()
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice)
+
+    # then
+    assert error.value.messages == [
+        f"The pilot cannot start before its charter answers: {missing}."
+    ]
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.PROPOSED
+    assert StageChange.objects.filter(pilot=pilot).count() == 1
+
+
+def test_it_does_not_take_the_sponsor_as_deployment_owner(alice):
+    pilot = make_chartered_pilot(owner=alice)
+    services.pilot_update(pilot=pilot, deployment_owner=None, sponsor=alice)
+
+    with pytest.raises(ValidationError) as error:
+        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice)
+
+    assert MISSING_OWNER in error.value.messages[0]
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.PROPOSED
+
+
+def test_it_starts_a_chartered_pilot_and_records_who_when_and_why(alice):
+    # given
+    pilot = make_chartered_pilot(owner=alice, stage_entered_on=DAY)
+
+    # when
+    change = services.pilot_stage_move(
+        pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=LATER, reason="Kick-off"
+    )
+
+    # then
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.stage_entered_on) == (Stage.PILOTING, LATER)
+    change.refresh_from_db()
+    assert (change.from_stage, change.to_stage, change.changed_on, change.changed_by) == (
+        Stage.PROPOSED,
+        Stage.PILOTING,
+        LATER,
+        alice,
+    )
+    assert change.reason == "Kick-off"
+    assert change.recorded_at is not None
+
+
+@pytest.mark.parametrize(
+    "from_stage, to_stage",
+    [
+        (Stage.PROPOSED, Stage.PILOTING),
+        (Stage.PILOTING, Stage.AWAITING_DECISION),
+        (Stage.SCALING, Stage.IN_PRODUCTION),
+    ],
+)
+def test_it_makes_the_legal_manual_moves(alice, from_stage, to_stage):
+    # given
+    pilot = _in_stage(owner=alice, stage=from_stage)
+    changes_before = StageChange.objects.filter(pilot=pilot).count()
+
+    # when
+    services.pilot_stage_move(pilot=pilot, to_stage=to_stage, by=alice, on=LATER)
+
+    # then
+    assert Pilot.objects.get(pk=pilot.pk).stage == to_stage
+    assert StageChange.objects.filter(pilot=pilot).count() == changes_before + 1
+    assert _stages(pilot)[-1] == (from_stage, to_stage)
+
+
+@pytest.mark.parametrize(
+    "from_stage, to_stage, message",
+    [
+        (
+            Stage.PROPOSED,
+            Stage.AWAITING_DECISION,
+            "A pilot cannot go from Proposed to Awaiting decision.",
+        ),
+        (
+            Stage.PILOTING,
+            Stage.SCALING,
+            "A pilot cannot go from Piloting to Scaling by hand: that takes a stage-gate decision.",
+        ),
+        (
+            Stage.AWAITING_DECISION,
+            Stage.SCALING,
+            "A pilot cannot go from Awaiting decision to Scaling by hand: that takes a "
+            "stage-gate decision.",
+        ),
+        (
+            Stage.AWAITING_DECISION,
+            Stage.STOPPED,
+            "A pilot cannot go from Awaiting decision to Stopped by hand: that takes a "
+            "stage-gate decision.",
+        ),
+        (
+            Stage.AWAITING_DECISION,
+            Stage.PILOTING,
+            "A pilot cannot go from Awaiting decision to Piloting by hand: that takes a "
+            "stage-gate decision.",
+        ),
+        (Stage.PILOTING, Stage.IN_PRODUCTION, "A pilot cannot go from Piloting to In production."),
+        (Stage.PILOTING, Stage.PROPOSED, "A pilot cannot go from Piloting to Proposed."),
+        (
+            Stage.SCALING,
+            Stage.STOPPED,
+            "A pilot cannot go from Scaling to Stopped by hand: that takes a stage-gate decision.",
+        ),
+        (
+            Stage.IN_PRODUCTION,
+            Stage.SCALING,
+            "A pilot cannot go from In production to Scaling by hand: that takes a "
+            "stage-gate decision.",
+        ),
+        (Stage.STOPPED, Stage.PROPOSED, "A pilot cannot go from Stopped to Proposed."),
+        (
+            Stage.RESEARCH,
+            Stage.PILOTING,
+            "A pilot cannot go from Research to Piloting by hand: that takes a stage-gate "
+            "decision.",
+        ),
+    ],
+)
+def test_it_refuses_an_illegal_manual_move(alice, from_stage, to_stage, message):
+    # given
+    pilot = _in_stage(owner=alice, stage=from_stage)
+    before = list(StageChange.objects.filter(pilot=pilot).values_list("id", flat=True))
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.pilot_stage_move(pilot=pilot, to_stage=to_stage, by=alice, on=LATER)
+
+    # then
+    assert error.value.messages == [message]
+    fresh = Pilot.objects.get(pk=pilot.pk)
+    assert (fresh.stage, fresh.stage_entered_on) == (from_stage, DAY)
+    assert list(StageChange.objects.filter(pilot=pilot).values_list("id", flat=True)) == before
+
+
+def test_it_sets_the_go_live_date_when_a_scaling_pilot_goes_live(alice):
+    # given
+    pilot = _in_stage(owner=alice, stage=Stage.SCALING)
+    assert pilot.go_live_on is None
+
+    # when
+    services.pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=alice, on=LATER)
+
+    # then
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.go_live_on, pilot.stage_entered_on) == (
+        Stage.IN_PRODUCTION,
+        LATER,
+        LATER,
+    )
+
+
+def test_it_records_every_stage_change_of_a_pilot_s_life(alice, executive):
+    # given
+    pilot = make_chartered_pilot(owner=alice, stage_entered_on=DAY)
+
+    # when
+    services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
+    services.pilot_stage_move(
+        pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY + timedelta(days=1)
+    )
+    services.decision_record(
+        pilot=pilot,
+        outcome="redesign",
+        by=executive,
+        rationale="Narrow to one queue",
+        on=DAY + timedelta(days=2),
+    )
+    services.pilot_stage_move(
+        pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY + timedelta(days=3)
+    )
+    services.decision_record(
+        pilot=pilot, outcome="scale", by=alice, rationale="Target hit", on=DAY + timedelta(days=4)
+    )
+    services.pilot_stage_move(
+        pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=alice, on=DAY + timedelta(days=5)
+    )
+
+    # then
+    rows = list(
+        StageChange.objects.filter(pilot=pilot)
+        .order_by("id")
+        .values_list("from_stage", "to_stage", "changed_on", "changed_by__email", "reason")
+    )
+    assert rows == [
+        ("", "proposed", DAY, None, "Recorded"),
+        ("proposed", "piloting", DAY, "alice@example.com", ""),
+        ("piloting", "awaiting_decision", DAY + timedelta(days=1), "alice@example.com", ""),
+        (
+            "awaiting_decision",
+            "piloting",
+            DAY + timedelta(days=2),
+            "erin@example.com",
+            "Decision: Redesign. Narrow to one queue",
+        ),
+        ("piloting", "awaiting_decision", DAY + timedelta(days=3), "alice@example.com", ""),
+        (
+            "awaiting_decision",
+            "scaling",
+            DAY + timedelta(days=4),
+            "alice@example.com",
+            "Decision: Scale. Target hit",
+        ),
+        ("scaling", "in_production", DAY + timedelta(days=5), "alice@example.com", ""),
+    ]
+
+
+def test_it_refuses_a_stale_stage_move_instead_of_applying_it_twice(alice, bob):
+    # given: two copies of the same pilot; the first moves it
+    pilot = make_chartered_pilot(owner=alice, stage_entered_on=DAY)
+    stale = Pilot.objects.get(pk=pilot.pk)
+    services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.pilot_stage_move(pilot=stale, to_stage=Stage.PILOTING, by=bob, on=LATER)
+
+    # then
+    assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.stage_entered_on) == (Stage.PILOTING, DAY)
+    assert _stages(pilot) == [("", Stage.PROPOSED), (Stage.PROPOSED, Stage.PILOTING)]
+
+
+# --- Stage-gate decisions ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "outcome, stage",
+    [
+        ("scale", Stage.SCALING),
+        ("redesign", Stage.PILOTING),
+        ("stop", Stage.STOPPED),
+        ("research", Stage.RESEARCH),
+    ],
+)
+def test_it_moves_the_pilot_where_the_decision_sends_it(alice, outcome, stage):
+    # given
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+
+    # when
+    decision = services.decision_record(
+        pilot=pilot,
+        outcome=outcome,
+        by=alice,
+        rationale="  The numbers say so ",
+        conditions=" Review in 3 months ",
+        on=LATER,
+    )
+
+    # then
+    decision.refresh_from_db()
+    assert (decision.pilot, decision.outcome, decision.decided_by, decision.decided_on) == (
+        pilot,
+        outcome,
+        alice,
+        LATER,
+    )
+    assert (decision.rationale, decision.conditions) == ("The numbers say so", "Review in 3 months")
+    assert decision.supersedes is None
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.stage_entered_on) == (stage, LATER)
+    assert _stages(pilot)[-1] == (Stage.AWAITING_DECISION, stage)
+
+
+@pytest.mark.parametrize("stage", [Stage.PROPOSED, Stage.PILOTING])
+def test_it_stops_a_pilot_early_for_a_recorded_reason(alice, stage):
+    pilot = _in_stage(owner=alice, stage=stage)
+
+    services.decision_record(
+        pilot=pilot, outcome="stop", by=alice, rationale="The data does not exist", on=LATER
+    )
+
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.STOPPED
+    assert Decision.objects.get(pilot=pilot).outcome == "stop"
+
+
+@pytest.mark.parametrize(
+    "stage, outcome, message",
+    [
+        (
+            Stage.PILOTING,
+            "scale",
+            "A Scale decision cannot be taken on a pilot that is piloting.",
+        ),
+        (
+            Stage.PROPOSED,
+            "research",
+            "A Research decision cannot be taken on a pilot that is proposed.",
+        ),
+        (
+            Stage.SCALING,
+            "stop",
+            "A Stop decision cannot be taken on a pilot that is scaling.",
+        ),
+        (
+            Stage.STOPPED,
+            "redesign",
+            "A Redesign decision cannot be taken on a pilot that is stopped.",
+        ),
+    ],
+)
+def test_it_refuses_a_decision_from_the_wrong_stage(alice, stage, outcome, message):
+    pilot = _in_stage(owner=alice, stage=stage)
+    decisions_before = Decision.objects.count()
+
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(pilot=pilot, outcome=outcome, by=alice, rationale="Because")
+
+    assert error.value.messages == [message]
+    assert Decision.objects.count() == decisions_before
+    assert Pilot.objects.get(pk=pilot.pk).stage == stage
+
+
+@pytest.mark.parametrize("rationale", ["", "   \n "])
+def test_it_refuses_a_decision_without_rationale(alice, rationale):
+    # given
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale=rationale)
+
+    # then
+    assert error.value.message_dict == {"rationale": ["A decision needs its rationale."]}
+    assert not Decision.objects.exists()
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.AWAITING_DECISION
+
+
+def test_it_refuses_an_unknown_outcome(alice):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(pilot=pilot, outcome="pivot", by=alice, rationale="Because")
+
+    assert error.value.message_dict == {"outcome": ["Unknown outcome 'pivot'."]}
+    assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize("decider", ["bob", "charlie"])
+def test_it_refuses_a_decision_by_someone_without_decision_rights(
+    request, alice, bob, charlie, decider
+):
+    # given: bob owns another pilot, charlie owns none
+    make_awaiting_pilot(owner=bob, entered_on=DAY, title="Bob's pilot")
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    user = request.getfixturevalue(decider)
+
+    # when
+    with pytest.raises(PermissionDenied) as error:
+        services.decision_record(pilot=pilot, outcome="scale", by=user, rationale="Go")
+
+    # then
+    assert str(error.value) == "Only the pilot's decision maker or an executive decides on it."
+    assert not Decision.objects.exists()
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.stage_entered_on) == (Stage.AWAITING_DECISION, DAY)
+
+
+def test_it_lets_an_executive_decide_on_any_pilot(alice, executive):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+
+    decision = services.decision_record(
+        pilot=pilot, outcome="research", by=executive, rationale="Not for production yet"
+    )
+
+    assert Decision.objects.get().decided_by == executive == decision.decided_by
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.RESEARCH
+
+
+def test_it_gives_the_decision_to_the_named_decision_maker_instead_of_the_owner(alice, bob):
+    # given: bob is named decision maker on alice's pilot
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, decision_maker=bob)
+
+    # when: alice tries
+    with pytest.raises(PermissionDenied):
+        services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+
+    # then: nothing was written, and bob may decide
+    assert not Decision.objects.exists()
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.AWAITING_DECISION
+    services.decision_record(pilot=pilot, outcome="stop", by=bob, rationale="Not viable")
+    assert Decision.objects.get().decided_by == bob
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.STOPPED
+
+
+def test_it_lets_only_an_executive_decide_when_nobody_is_named(alice, executive):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    services.pilot_update(pilot=pilot, deployment_owner=None)
+
+    with pytest.raises(PermissionDenied):
+        services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No owner")
+    assert not Decision.objects.exists()
+
+    services.decision_record(pilot=pilot, outcome="stop", by=executive, rationale="No owner")
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.STOPPED
+
+
+def test_it_refuses_a_high_risk_scale_without_the_risk_owner_s_approval(alice, bob):
+    # given
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+
+    # then
+    assert error.value.messages == [
+        "A high-risk pilot cannot be scaled before its risk owner's approval is recorded."
+    ]
+    assert not Decision.objects.exists()
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.AWAITING_DECISION
+
+
+def test_it_refuses_a_high_risk_scale_without_a_named_risk_owner(alice):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high")
+
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+
+    assert error.value.messages == ["A high-risk pilot needs a named risk owner before Scale."]
+    assert not Decision.objects.exists()
+
+
+def test_it_scales_a_high_risk_pilot_after_the_risk_owner_s_approval(alice, bob):
+    # given
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
+    approval = services.risk_approval_record(
+        pilot=pilot, by=bob, note=" Controls in place ", on=DAY
+    )
+
+    # when
+    services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER)
+
+    # then
+    approval.refresh_from_db()
+    assert (approval.approved_by, approval.approved_on, approval.note) == (
+        bob,
+        DAY,
+        "Controls in place",
+    )
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.SCALING
+
+
+def test_it_needs_the_current_risk_owner_s_approval_not_a_former_one(alice, bob, charlie):
+    # given: bob approved, then charlie became the risk owner
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
+    services.risk_approval_record(pilot=pilot, by=bob)
+    services.pilot_update(pilot=pilot, risk_owner=charlie)
+
+    # when / then
+    with pytest.raises(ValidationError):
+        services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.AWAITING_DECISION
+
+
+@pytest.mark.parametrize("outcome", ["stop", "redesign", "research"])
+def test_it_needs_no_risk_approval_for_other_high_risk_outcomes(alice, bob, outcome):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
+
+    services.decision_record(pilot=pilot, outcome=outcome, by=alice, rationale="Because")
+
+    assert Decision.objects.get(pilot=pilot).outcome == outcome
+
+
+def test_it_needs_no_risk_approval_to_scale_a_medium_risk_pilot(alice):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="medium")
+
+    services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.SCALING
+
+
+@pytest.mark.parametrize("approver", ["alice", "charlie", "executive"])
+def test_it_lets_only_the_risk_owner_record_the_risk_approval(
+    request, alice, bob, charlie, executive, approver
+):
+    # given
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
+
+    # when
+    with pytest.raises(PermissionDenied) as error:
+        services.risk_approval_record(pilot=pilot, by=request.getfixturevalue(approver))
+
+    # then
+    assert str(error.value) == "Only the pilot's named risk owner approves its risk."
+    assert not RiskApproval.objects.exists()
+
+
+def test_it_refuses_a_risk_approval_when_no_risk_owner_is_named(alice):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high")
+
+    with pytest.raises(PermissionDenied):
+        services.risk_approval_record(pilot=pilot, by=alice)
+
+    assert not RiskApproval.objects.exists()
+
+
+def test_it_supersedes_the_earlier_decision_with_a_later_one(alice):
+    # given
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    first = services.decision_record(
+        pilot=pilot, outcome="redesign", by=alice, rationale="Narrow the scope", on=DAY
+    )
+    services.pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=LATER)
+
+    # when
+    second = services.decision_record(
+        pilot=pilot, outcome="scale", by=alice, rationale="Target hit", on=LATER
+    )
+
+    # then
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert second.supersedes == first
+    assert first.superseded_by == second
+    assert first.outcome == "redesign"
+    assert first.rationale == "Narrow the scope"
+    assert Decision.objects.filter(pilot=pilot).count() == 2
+
+
+def test_it_refuses_a_stale_decision_instead_of_applying_it_twice(alice, executive):
+    # given: two copies of the same awaiting pilot; the first is decided
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    stale = Pilot.objects.get(pk=pilot.pk)
+    services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER)
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(pilot=stale, outcome="stop", by=executive, rationale="No")
+
+    # then
+    assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
+    assert list(Decision.objects.values_list("outcome", flat=True)) == ["scale"]
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.stage_entered_on) == (Stage.SCALING, LATER)
+    assert _stages(pilot)[-1] == (Stage.AWAITING_DECISION, Stage.SCALING)
+    assert StageChange.objects.filter(pilot=pilot, to_stage=Stage.STOPPED).count() == 0
+
+
+def test_it_refuses_a_stale_decision_on_a_pilot_decided_before(alice, executive):
+    # given: a redesigned pilot back awaiting; two people hold it, the first decides
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    first = services.decision_record(
+        pilot=pilot, outcome="redesign", by=alice, rationale="Narrow", on=DAY
+    )
+    services.pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY)
+    stale = Pilot.objects.get(pk=pilot.pk)
+    second = services.decision_record(
+        pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER
+    )
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(pilot=stale, outcome="stop", by=executive, rationale="No")
+
+    # then
+    assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
+    assert list(Decision.objects.order_by("id")) == [first, second]
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.SCALING
+
+
+def test_it_refuses_a_redesign_when_the_charter_no_longer_answers(alice):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    PathItem.objects.filter(pilot=pilot).delete()
+
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(pilot=pilot, outcome="redesign", by=alice, rationale="Rescope")
+
+    assert error.value.messages == [
+        f"The pilot cannot start before its charter answers: {MISSING_PATH}."
+    ]
+    assert not Decision.objects.exists()
+    assert Pilot.objects.get(pk=pilot.pk).stage == Stage.AWAITING_DECISION
+
+
+# --- Deferrals --------------------------------------------------------------------
+
+
+def test_it_records_a_deferral_and_keeps_the_pilot_awaiting(alice):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+
+    deferral = services.decision_defer(
+        pilot=pilot, by=alice, reason=" Waiting for legal ", on=LATER
+    )
+
+    deferral.refresh_from_db()
+    assert (deferral.pilot, deferral.deferred_by, deferral.deferred_on, deferral.reason) == (
+        pilot,
+        alice,
+        LATER,
+        "Waiting for legal",
+    )
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.stage_entered_on) == (Stage.AWAITING_DECISION, DAY)
+    assert not Decision.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "stage", [Stage.PROPOSED, Stage.PILOTING, Stage.SCALING, Stage.STOPPED, Stage.IN_PRODUCTION]
+)
+def test_it_defers_only_a_decision_that_is_due(alice, stage):
+    pilot = _in_stage(owner=alice, stage=stage)
+
+    with pytest.raises(ValidationError) as error:
+        services.decision_defer(pilot=pilot, by=alice, reason="Next meeting")
+
+    assert error.value.messages == ["Only a decision that is due can be deferred."]
+    assert not Deferral.objects.exists()
+
+
+@pytest.mark.parametrize("reason", ["", "  "])
+def test_it_refuses_a_deferral_without_reason(alice, reason):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+
+    with pytest.raises(ValidationError) as error:
+        services.decision_defer(pilot=pilot, by=alice, reason=reason)
+
+    assert error.value.message_dict == {"reason": ["A deferral needs its reason."]}
+    assert not Deferral.objects.exists()
+
+
+def test_it_refuses_a_deferral_by_someone_without_decision_rights(alice, charlie, executive):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+
+    with pytest.raises(PermissionDenied):
+        services.decision_defer(pilot=pilot, by=charlie, reason="Next meeting")
+    assert not Deferral.objects.exists()
+
+    services.decision_defer(pilot=pilot, by=executive, reason="Next meeting")
+    assert Deferral.objects.get().deferred_by == executive
+
+
+def test_it_refuses_a_deferral_on_a_stale_pilot_already_decided(alice):
+    # given: two copies of the same awaiting pilot; the first is decided
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    stale = Pilot.objects.get(pk=pilot.pk)
+    services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No", on=LATER)
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.decision_defer(pilot=stale, by=alice, reason="Next meeting")
+
+    # then
+    assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
+    assert not Deferral.objects.exists()
+
+
+# --- Immutable records ------------------------------------------------------------
+
+
+def test_it_never_edits_or_deletes_a_decision(alice):
+    # given
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    decision = services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No")
+
+    # when / then
+    decision.rationale = "Rewritten history"
+    with pytest.raises(ValidationError) as error:
+        decision.save()
+    assert error.value.messages == ["A stage-gate decision is never edited."]
+    with pytest.raises(ValidationError) as error:
+        decision.delete()
+    assert error.value.messages == ["A stage-gate decision is never deleted."]
+    assert list(Decision.objects.values_list("rationale", flat=True)) == ["No"]
+
+
+def test_it_never_edits_or_deletes_a_deferral(alice):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    deferral = services.decision_defer(pilot=pilot, by=alice, reason="Next meeting")
+
+    deferral.reason = "Something else"
+    with pytest.raises(ValidationError) as error:
+        deferral.save()
+    assert error.value.messages == ["A deferral is never edited."]
+    with pytest.raises(ValidationError) as error:
+        deferral.delete()
+    assert error.value.messages == ["A deferral is never deleted."]
+    assert list(Deferral.objects.values_list("reason", flat=True)) == ["Next meeting"]
+
+
+def test_it_never_edits_or_deletes_a_risk_approval(alice, bob):
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
+    approval = services.risk_approval_record(pilot=pilot, by=bob, note="Fine")
+
+    approval.note = "Changed"
+    with pytest.raises(ValidationError):
+        approval.save()
+    with pytest.raises(ValidationError):
+        approval.delete()
+    assert list(RiskApproval.objects.values_list("note", flat=True)) == ["Fine"]
+
+
+# --- People -----------------------------------------------------------------------
+
+
+def test_it_refuses_a_second_user_with_the_same_email(alice):
+    with pytest.raises(ValidationError) as error:
+        services.user_create(email=" ALICE@example.com ", name="Alice Again")
+
+    assert error.value.message_dict == {
+        "email": ["A user with the email alice@example.com already exists."]
+    }
+    assert User.objects.filter(email="alice@example.com").count() == 1
+
+
+def test_it_refuses_a_move_dated_before_the_stage_began(alice):
+    pilot = make_chartered_pilot(owner=alice, stage_entered_on=LATER)
+
+    with pytest.raises(ValidationError) as error:
+        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
+
+    assert error.value.messages == [
+        f"The date {DAY} comes before the pilot entered its stage on {LATER}."
+    ]
+    pilot.refresh_from_db()
+    assert pilot.stage == Stage.PROPOSED
+
+
+def test_it_refuses_a_second_decision_taken_from_a_stale_copy(alice, executive):
+    # given: two people hold the same pilot awaiting decision; one decides
+    pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    stale = Pilot.objects.get(pk=pilot.pk)
+    services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No value")
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        services.decision_record(pilot=stale, outcome="scale", by=executive, rationale="Go")
+
+    # then: the first decision stands alone
+    assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
+    assert [d.outcome for d in pilot.decisions.all()] == ["stop"]
+    pilot.refresh_from_db()
+    assert pilot.stage == Stage.STOPPED
