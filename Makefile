@@ -19,9 +19,15 @@ $(VENV)/.dev-installed: requirements/dev.txt | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	touch $(VENV)/.base-installed $@
 
+# The scheduler runs beside the web server: stall detection daily, the stall alerts on
+# Mondays. Without REDIS_URL it runs each job itself, in-process; with REDIS_URL it
+# queues them for a worker (`.venv/bin/celery -A portfolio worker`).
 run: $(VENV)/.base-installed
 	$(MANAGE) migrate --verbosity 0
 	$(MANAGE) seed_demo --if-empty
+	DJANGO_DEBUG=1 $(VENV)/bin/celery -A portfolio beat --loglevel warning \
+		--schedule $(VENV)/celerybeat-schedule & beat=$$!; \
+	trap 'kill $$beat 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
 
 test: $(VENV)/.dev-installed

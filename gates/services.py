@@ -24,6 +24,34 @@ from portfolio.models import Pilot, User
 CHUNK = 500
 
 
+def criterion_met(criterion: Criterion, *, accepted: set[int], verdicts: dict[int, str]) -> bool:
+    """Met: accepted evidence and, where the criterion belongs to a function, its sign-off."""
+    return criterion.id in accepted and (
+        not criterion.function or verdicts.get(criterion.id) == Verdict.SIGNED_OFF
+    )
+
+
+def criteria_evidence_of(
+    pilot_ids: list[int],
+) -> tuple[dict[int, set[int]], dict[int, dict[int, str]]]:
+    """For each pilot: the criteria with accepted evidence, and the current sign-off
+    verdict by criterion. Two queries, whatever the number of pilots."""
+    accepted: dict[int, set[int]] = defaultdict(set)
+    for pilot_id, criterion_id in Evidence.objects.filter(
+        pilot_id__in=pilot_ids, status=EvidenceStatus.ACCEPTED
+    ).values_list("pilot_id", "criterion_id"):
+        accepted[pilot_id].add(criterion_id)
+    verdicts: dict[int, dict[int, str]] = defaultdict(dict)
+    # Sign-offs are only ever appended: in id order, the latest verdict wins.
+    for pilot_id, criterion_id, verdict in (
+        SignOff.objects.filter(pilot_id__in=pilot_ids)
+        .order_by("id")
+        .values_list("pilot_id", "criterion_id", "verdict")
+    ):
+        verdicts[pilot_id][criterion_id] = verdict
+    return accepted, verdicts
+
+
 def gate_readiness(
     *, criteria: list[Criterion], tier: str, accepted: set[int], verdicts: dict[int, str]
 ) -> tuple[str, int, int]:
@@ -36,11 +64,7 @@ def gate_readiness(
     if not applicable:
         return Readiness.NOT_APPLICABLE, 0, 0
     required = [c for c in applicable if c.required]
-    met = sum(
-        1
-        for c in required
-        if c.id in accepted and (not c.function or verdicts.get(c.id) == Verdict.SIGNED_OFF)
-    )
+    met = sum(1 for c in required if criterion_met(c, accepted=accepted, verdicts=verdicts))
     if any(verdicts.get(c.id) == Verdict.OBJECTED for c in applicable):
         return Readiness.BLOCKED, met, len(required)
     status = Readiness.PASSED if met == len(required) else Readiness.OPEN
@@ -61,19 +85,7 @@ def readiness_refresh(*, pilot_ids: Iterable[int] | None = None) -> int:
     written = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        accepted: dict[int, set[int]] = defaultdict(set)
-        for pilot_id, criterion_id in Evidence.objects.filter(
-            pilot_id__in=chunk, status=EvidenceStatus.ACCEPTED
-        ).values_list("pilot_id", "criterion_id"):
-            accepted[pilot_id].add(criterion_id)
-        verdicts: dict[int, dict[int, str]] = defaultdict(dict)
-        # Sign-offs are only ever appended: in id order, the latest verdict wins.
-        for pilot_id, criterion_id, verdict in (
-            SignOff.objects.filter(pilot_id__in=chunk)
-            .order_by("id")
-            .values_list("pilot_id", "criterion_id", "verdict")
-        ):
-            verdicts[pilot_id][criterion_id] = verdict
+        accepted, verdicts = criteria_evidence_of(chunk)
         statuses = []
         for pilot_id, tier in Pilot.objects.filter(id__in=chunk).values_list("id", "risk_tier"):
             for gate in gates:

@@ -5,21 +5,26 @@ from django.utils import timezone
 
 from portfolio import services
 from portfolio.models import (
+    AlertDelivery,
     BusinessUnit,
     CostLine,
     Decision,
     Deferral,
+    DeliveryStatus,
+    DigestOptOut,
     PathItem,
     Pilot,
     PilotCondition,
     ProductionKpi,
     RiskApproval,
+    Snooze,
     Stage,
     StageChange,
+    StallEvent,
     SuccessMetric,
     User,
 )
-from portfolio.selectors import charter_missing_of, with_charter, with_stall_state
+from portfolio.selectors import charter_missing_of, with_charter, with_stall_flags
 
 
 @admin.register(User)
@@ -181,7 +186,7 @@ class PilotAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         pilots = with_charter(super().get_queryset(request))
-        return with_stall_state(pilots, as_of=timezone.localdate())
+        return with_stall_flags(pilots, as_of=timezone.localdate())
 
     @admin.display(description="days in stage", ordering="-stage_entered_on")
     def days_in_stage(self, pilot: Pilot) -> int:
@@ -226,3 +231,82 @@ class PilotAdmin(admin.ModelAdmin):
     @admin.action(description="Mark the selected scaling pilots live")
     def mark_live(self, request, queryset):
         self._move(request, queryset, Stage.IN_PRODUCTION)
+
+
+# Stalls and alerts: what detection recorded and what was sent, read-only. Deliveries
+# that failed are listed with their last error, and can be queued again.
+
+
+class RecordOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the stall jobs and the links in emails, never by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StallEvent)
+class StallEventAdmin(RecordOnlyAdmin):
+    list_display = ["on", "pilot", "kind", "recorded_at"]
+    list_filter = ["kind", "on"]
+    list_select_related = ["pilot"]
+    search_fields = ["pilot__title", "pilot__reference"]
+    date_hierarchy = "on"
+
+
+@admin.register(Snooze)
+class SnoozeAdmin(RecordOnlyAdmin):
+    list_display = ["pilot", "by", "starts_on", "until", "reason"]
+    list_select_related = ["pilot", "by"]
+    search_fields = ["pilot__title", "by__email"]
+
+
+@admin.register(DigestOptOut)
+class DigestOptOutAdmin(admin.ModelAdmin):
+    """Deleting an opt-out sends the executive the digest again."""
+
+    list_display = ["user", "opted_out_at"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
+    search_fields = ["user__email", "user__name"]
+
+
+@admin.register(AlertDelivery)
+class AlertDeliveryAdmin(RecordOnlyAdmin):
+    list_display = [
+        "week",
+        "kind",
+        "recipient",
+        "status",
+        "attempts",
+        "last_attempt_at",
+        "sent_at",
+        "error",
+    ]
+    list_filter = ["status", "kind", "iso_year", "iso_week"]
+    list_select_related = ["recipient"]
+    search_fields = ["recipient__email", "recipient__name", "last_error"]
+    actions = ["retry_deliveries"]
+
+    @admin.display(description="last error")
+    def error(self, delivery: AlertDelivery) -> str:
+        return delivery.last_error[:120]
+
+    @admin.action(description="Send the selected unsent deliveries again")
+    def retry_deliveries(self, request, queryset):
+        due = queryset.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED])
+        queued = services.alert_deliveries_retry(deliveries=due)
+        if queued:
+            self.message_user(request, f"{queued} delivery(ies) queued.", messages.SUCCESS)
+        if queued < len(due):
+            self.message_user(
+                request,
+                f"{len(due) - queued} delivery(ies) could not be queued: the background jobs "
+                "are unavailable (see the log). Try again later.",
+                messages.WARNING,
+            )

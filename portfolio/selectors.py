@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from gates.models import Criterion, GateKind, GateStatus, Readiness, SignOff, Verdict
+from gates.models import Criterion, Gate, GateKind, GateStatus, Readiness, SignOff, Verdict
 from gates.services import criteria_evidence_of, criterion_met
 from portfolio.models import (
     OPEN_STAGES,
@@ -122,6 +122,13 @@ def stalled_condition(as_of: date) -> Q:
 def drifting_condition(as_of: date) -> Q:
     """Still piloting past the planned end."""
     return Q(stage=Stage.PILOTING, pilot_end_planned__lt=as_of)
+
+
+def with_stall_flags(queryset: QuerySet[Pilot], *, as_of: date) -> QuerySet[Pilot]:
+    """Annotate only `is_stalled` and `is_drifting`: cheap enough for any list."""
+    return queryset.annotate(
+        is_stalled=_flag(stalled_condition(as_of)), is_drifting=_flag(drifting_condition(as_of))
+    )
 
 
 def with_stall_state(queryset: QuerySet[Pilot], *, as_of: date) -> QuerySet[Pilot]:
@@ -293,34 +300,35 @@ def portfolio_export(*, as_of: date) -> dict:
 # The dashboard: the board's questions, as set-based figures.
 
 
+# The conditions below test membership in an uncorrelated subquery (`pk__in`), which
+# the database computes once per query, not once per pilot: they run over the whole
+# portfolio in the dashboard's figures.
+
+
 def passed_all_gates_condition() -> Q:
-    unsettled = GateStatus.objects.filter(
-        pilot=OuterRef("pk"), status__in=[Readiness.OPEN, Readiness.BLOCKED]
-    )
-    return ~Q(Exists(unsettled))
+    """Every gate that applies passed (and at least one did)."""
+    unsettled = GateStatus.objects.filter(status__in=[Readiness.OPEN, Readiness.BLOCKED])
+    passed = GateStatus.objects.filter(status=Readiness.PASSED)
+    return Q(pk__in=passed.values("pilot_id")) & ~Q(pk__in=unsettled.values("pilot_id"))
 
 
 def blocked_condition(gate_key: str = "") -> Q:
-    blocked = GateStatus.objects.filter(pilot=OuterRef("pk"), status=Readiness.BLOCKED)
+    blocked = GateStatus.objects.filter(status=Readiness.BLOCKED)
     if gate_key:
         blocked = blocked.filter(gate__key=gate_key)
-    return Q(Exists(blocked))
+    return Q(pk__in=blocked.values("pilot_id"))
 
 
 def measured_value_condition() -> Q:
     """In production with a reading of the success metric dated after go-live."""
-    readings = MetricReading.objects.filter(
-        metric__pilot=OuterRef("pk"), measured_on__gt=OuterRef("go_live_on")
-    )
-    return Q(stage=Stage.IN_PRODUCTION) & Q(Exists(readings))
+    readings = MetricReading.objects.filter(measured_on__gt=F("metric__pilot__go_live_on"))
+    return Q(stage=Stage.IN_PRODUCTION, pk__in=readings.values("metric__pilot_id"))
 
 
 def process_change_condition() -> Q:
     """In production with a process change on its path done: durable process change."""
-    changes = PathItem.objects.filter(
-        pilot=OuterRef("pk"), kind=PathKind.PROCESS_CHANGE, status=PathStatus.DONE
-    )
-    return Q(stage=Stage.IN_PRODUCTION) & Q(Exists(changes))
+    changes = PathItem.objects.filter(kind=PathKind.PROCESS_CHANGE, status=PathStatus.DONE)
+    return Q(stage=Stage.IN_PRODUCTION, pk__in=changes.values("pilot_id"))
 
 
 def past_end_condition(as_of: date) -> Q:
@@ -328,7 +336,7 @@ def past_end_condition(as_of: date) -> Q:
 
 
 def decided_condition() -> Q:
-    return Q(Exists(Decision.objects.filter(pilot=OuterRef("pk"))))
+    return Q(pk__in=Decision.objects.values("pilot_id"))
 
 
 # Ages of stalled pilots, in days awaiting decision: (label, more than, at most).
@@ -341,7 +349,9 @@ STALL_AGE_BANDS = [
 
 
 def _stall_age_condition(as_of: date, above: int | None, at_most: int | None) -> Q:
-    condition = stalled_condition(as_of)
+    """Of the stalled pilots, those awaiting decision more than `above` days, at most
+    `at_most` days."""
+    condition = Q()
     if above is not None:
         condition &= Q(stage_entered_on__lt=as_of - timedelta(days=above))
     if at_most is not None:
@@ -426,12 +436,9 @@ def pilot_table(*, as_of: date, sort: str = "title", **filters) -> QuerySet[Pilo
         fields = [f"-{fields[0]}", *fields[1:]]
     pilots = pilots_filter(Pilot.objects.all(), as_of=as_of, **filters)
     return (
-        pilots.select_related("business_unit", "deployment_owner")
-        .annotate(
-            is_stalled=_flag(stalled_condition(as_of)),
-            is_drifting=_flag(drifting_condition(as_of)),
-            stage_order=_stage_order(),
-        )
+        with_stall_flags(pilots, as_of=as_of)
+        .select_related("business_unit", "deployment_owner")
+        .annotate(stage_order=_stage_order())
         .prefetch_related(
             Prefetch("gate_statuses", queryset=GateStatus.objects.order_by("gate__number"))
         )
@@ -449,14 +456,22 @@ def stall_list(*, as_of: date, limit: int | None = 10) -> list[Pilot]:
         When(stage=Stage.AWAITING_DECISION, then="stage_entered_on"),
         default="pilot_end_planned",
     )
+    # First the few pilots to show, then their signals: computed for those rows
+    # only, the signal subqueries stay cheap whatever the size of the portfolio.
+    worst = (
+        Pilot.objects.filter(stalled_condition(as_of) | drifting_condition(as_of))
+        .annotate(overdue_since=overdue_since)
+        .order_by("overdue_since", "title", "id")
+        .values_list("id", flat=True)
+    )
+    ids = list(worst[:limit] if limit else worst)
     pilots = (
-        with_stall_state(Pilot.objects.all(), as_of=as_of)
-        .filter(stalled_condition(as_of) | drifting_condition(as_of))
+        with_stall_state(Pilot.objects.filter(id__in=ids), as_of=as_of)
         .select_related("business_unit", "deployment_owner")
         .annotate(overdue_since=overdue_since)
         .order_by("overdue_since", "title", "id")
     )
-    return list(pilots[:limit] if limit else pilots)
+    return list(pilots)
 
 
 def overdue_days(pilot: Pilot, *, as_of: date) -> int:
@@ -481,7 +496,6 @@ def dashboard_figures(*, as_of: date) -> dict:
     counts = Pilot.objects.aggregate(
         total=Count("id"),
         **{stage: Count("id", filter=Q(stage=stage)) for stage in Stage.values},
-        stalled=Count("id", filter=stalled_condition(as_of)),
         drifting=Count("id", filter=drifting_condition(as_of)),
         passed_all=Count("id", filter=passed_all_gates_condition()),
         blocked=Count("id", filter=blocked_condition()),
@@ -489,16 +503,20 @@ def dashboard_figures(*, as_of: date) -> dict:
         process_change=Count("id", filter=process_change_condition()),
         past_end=Count("id", filter=past_end_condition(as_of)),
         past_end_decided=Count("id", filter=past_end_condition(as_of) & decided_condition()),
+    )
+    ages = Pilot.objects.filter(stalled_condition(as_of)).aggregate(
         **{
             f"age_{i}": Count("id", filter=_stall_age_condition(as_of, above, at_most))
             for i, (_, above, at_most) in enumerate(STALL_AGE_BANDS)
-        },
+        }
     )
-    gate_counts = {key: dict.fromkeys(Readiness.values, 0) for key in GATE_KEYS}
-    for key, status, n in (
-        GateStatus.objects.order_by().values_list("gate__key", "status").annotate(n=Count("id"))
+    counts["stalled"] = sum(ages.values())
+    gate_keys = dict(Gate.objects.values_list("id", "key"))
+    gate_counts = {key: dict.fromkeys(Readiness.values, 0) for key in gate_keys.values()}
+    for gate_id, status, n in (
+        GateStatus.objects.order_by().values_list("gate_id", "status").annotate(n=Count("id"))
     ):
-        gate_counts.setdefault(key, dict.fromkeys(Readiness.values, 0))[status] = n
+        gate_counts[gate_keys[gate_id]][status] = n
     costs: dict[str, dict[str, Decimal]] = {
         category: dict.fromkeys(CostPhase.values, Decimal(0)) for category in CostCategory.values
     }
@@ -518,7 +536,7 @@ def dashboard_figures(*, as_of: date) -> dict:
         "counts": counts,
         "by_stage": [(stage, counts[stage]) for stage in Stage],
         "stall_ages": [
-            (label, counts[f"age_{i}"]) for i, (label, _, _) in enumerate(STALL_AGE_BANDS)
+            (label, ages[f"age_{i}"]) for i, (label, _, _) in enumerate(STALL_AGE_BANDS)
         ],
         "gates": gate_counts,
         "costs": costs,

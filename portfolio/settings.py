@@ -84,6 +84,8 @@ if DATABASES["default"]["ENGINE"] not in environ.Env.DB_SCHEMES.values():
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    # JIT compilation costs more than it saves on the dashboard's aggregate queries.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 # No REDIS_URL: no broker, tasks run in-process (see portfolio/celery.py).
 REDIS_URL = env.str("REDIS_URL", default="")

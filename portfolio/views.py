@@ -2,18 +2,26 @@
 
 import base64
 import csv
+import logging
 from datetime import date
 from functools import wraps
 
+import redis
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.utils.dateparse import parse_date
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
+from portfolio import services
 from portfolio.charts import dashboard_charts
 from portfolio.exports import portfolio_csv_rows
 from portfolio.forms import PeriodForm, PilotFilterForm
@@ -31,6 +39,8 @@ from portfolio.selectors import (
     stall_list,
     stall_signals_of,
 )
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 
@@ -165,3 +175,84 @@ def pilot_detail(request: HttpRequest, pilot_id: int) -> HttpResponse:
             "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
         },
     )
+
+
+# Health, and the pages behind the links in stall emails (signed links, no sign-in).
+
+
+def _database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.exception("Health check: the database is unavailable")
+        return "unavailable"
+    return "ok"
+
+
+def _broker_status() -> str:
+    if not settings.REDIS_URL:
+        return "in-process"
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        logger.warning("Health check: the broker at REDIS_URL is unavailable")
+        return "unavailable"
+    finally:
+        client.close()
+    return "ok"
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """503 only when the database is down: without the broker the pages still serve
+    (the background jobs wait for it), so the status is "degraded", not down."""
+    checks = {"database": _database_status(), "broker": _broker_status()}
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "down", **checks}, status=503)
+    healthy = checks["broker"] in ("ok", "in-process")
+    return JsonResponse({"status": "ok" if healthy else "degraded", **checks})
+
+
+# RFC 8058: mail systems POST the one-click unsubscribe without a CSRF token; the
+# signed link is what proves who unsubscribes.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def alerts_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = services.unsubscribe_token_check(token=token)
+    except ValidationError as exc:
+        return render(request, "emails/unsubscribe.html", {"error": exc.messages[0]}, status=400)
+    if request.method == "POST":
+        services.digest_opt_out(user=user)
+    return render(
+        request, "emails/unsubscribe.html", {"user": user, "done": request.method == "POST"}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def alerts_snooze(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        owner, pilot = services.snooze_token_check(token=token)
+    except ValidationError as exc:
+        return render(request, "emails/snooze.html", {"error": exc.messages[0]}, status=400)
+    context = {"owner": owner, "pilot": pilot, "values": request.POST, "errors": {}}
+    if request.method == "POST":
+        try:
+            until = parse_date(request.POST.get("until", ""))
+        except ValueError:  # well formed but impossible, e.g. 2026-02-30
+            until = None
+        try:
+            context["snooze"] = services.snooze_create(
+                pilot=pilot, by=owner, reason=request.POST.get("reason", ""), until=until
+            )
+        except PermissionDenied as exc:
+            return render(request, "emails/snooze.html", {"error": str(exc)}, status=403)
+        except ValidationError as exc:
+            context["errors"] = {
+                "other" if name == NON_FIELD_ERRORS else name: " ".join(messages)
+                for name, messages in exc.message_dict.items()
+            }
+            return render(request, "emails/snooze.html", context, status=400)
+    return render(request, "emails/snooze.html", context)

@@ -1,0 +1,55 @@
+"""Background jobs: thin tasks that call services. Arguments are ids and ISO dates;
+running a task twice changes nothing the second time (the services claim their work).
+
+Each has a management command twin for operators: `flag_stalls`, `send_stall_alerts`.
+"""
+
+import logging
+from datetime import date
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.utils import timezone
+
+from portfolio import services
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(task, *args) -> bool:
+    """Queue a task. A broker that is down is logged, never raised: the web request
+    or the weekly fan-out carries on, and the next run picks the work up again."""
+    try:
+        task.delay(*args)
+    except Exception:
+        logger.exception("Could not queue or run %s%r", task.name, args)
+        return False
+    return True
+
+
+def _as_of(value: str | None) -> date:
+    return date.fromisoformat(value) if value else timezone.localdate()
+
+
+@shared_task
+def flag_stalls_task(as_of: str | None = None) -> dict[str, int]:
+    return services.stall_flags_record(as_of=_as_of(as_of))
+
+
+@shared_task
+def send_stall_alerts_task(as_of: str | None = None) -> int:
+    return services.stall_alerts_enqueue(as_of=_as_of(as_of))
+
+
+# An SMTP server that refuses or cannot be reached: try again after about 1, 2, 4,
+# ... minutes (randomised, at most an hour apart), seven times in all. Each attempt
+# is recorded on the delivery, which the admin lists with its last error.
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_stall_alert_task(delivery_id: int) -> str:
+    return services.alert_delivery_send(delivery_id=delivery_id)

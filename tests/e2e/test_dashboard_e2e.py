@@ -1,0 +1,92 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from portfolio import services
+from portfolio.models import Role
+from tests.e2e.conftest import sign_in
+from tests.factories import UserFactory, make_awaiting_pilot, make_pilot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "correct horse battery"
+
+
+def days_ago(n: int):
+    return timezone.localdate() - timedelta(days=n)
+
+
+@pytest.fixture
+def portfolio(db):
+    executive = UserFactory(email="erin@example.com", name="Erin Executive", role=Role.EXECUTIVE)
+    owner = UserFactory(email="alice@example.com", name="Alice Owner")
+    make_awaiting_pilot(owner=owner, entered_on=days_ago(120), title="Stuck assistant")
+    stopped = make_awaiting_pilot(owner=owner, entered_on=days_ago(30), title="Dead end")
+    services.decision_record(
+        pilot=stopped, outcome="stop", by=executive, rationale="Value below target"
+    )
+    make_pilot(title="Fresh idea")
+    return executive
+
+
+def table_titles(page) -> list[str]:
+    return page.locator("#pilots table.pilots tbody tr td:first-child a").all_inner_texts()
+
+
+def test_an_executive_filters_the_dashboard_and_follows_a_figure(
+    page, live_server, portfolio, screenshot
+):
+    # given: signed in
+    sign_in(page, live_server, "erin@example.com", PASSWORD)
+    assert page.locator("h1").inner_text().startswith("Portfolio")
+    screenshot(page, "dashboard")
+
+    # when: a filter is chosen, htmx swaps the table and the URL keeps the filter
+    page.select_option("#id_stage", "stopped")
+    page.wait_for_url("**/?*stage=stopped*")
+    page.wait_for_function(
+        "document.querySelectorAll('#pilots table.pilots tbody tr').length === 1"
+    )
+
+    # then
+    assert table_titles(page) == ["Dead end"]
+    assert page.locator(".figures").is_visible()  # the page was not reloaded away
+    screenshot(page, "filtered")
+
+    # when: the stalled figure is followed
+    page.goto(f"{live_server.url}/")
+    page.click("a.figure:has-text('stalled')")
+    page.wait_for_url("**/?state=stalled*")
+
+    # then: the pilots behind the figure
+    assert table_titles(page) == ["Stuck assistant"]
+    screenshot(page, "stalled-pilots")
+
+
+def test_the_filters_work_with_javascript_off(browser, live_server, portfolio, screenshot):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "erin@example.com", PASSWORD)
+
+        page.select_option("#id_stage", "proposed")
+        page.click("#pilots form button[type=submit]")
+        page.wait_for_url("**/?*stage=proposed*")
+
+        assert table_titles(page) == ["Fresh idea"]
+        screenshot(page, "no-javascript")
+    finally:
+        context.close()
+
+
+def test_the_board_report_prints(page, live_server, portfolio, screenshot):
+    sign_in(page, live_server, "erin@example.com", PASSWORD)
+
+    page.click("text=Board report")
+    page.emulate_media(media="print")
+
+    assert page.locator("h1").inner_text().startswith("Board report")
+    assert page.locator(".site-header").is_hidden()
+    assert "Value below target" in page.content()
+    screenshot(page, "board-report-print")

@@ -1,0 +1,446 @@
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portfolio import services
+from portfolio.models import AlertDelivery, DeliveryStatus, DigestOptOut, Snooze
+from tests.factories import UserFactory, make_awaiting_pilot
+
+MONDAY = date(2026, 6, 1)
+SITE = "https://pilotgate.example.com"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE
+
+
+# SQLite's in-memory test database takes no concurrent writers and cannot be opened by
+# another process: these tests run on PostgreSQL (and must, in CI: needs_services).
+sqlite_cannot = pytest.mark.skipif(
+    "sqlite" in settings.DATABASES["default"]["ENGINE"],
+    reason="needs a database with concurrent writers (PostgreSQL)",
+)
+
+
+def text_of(message) -> str:
+    """The text part as sent: SMTP carries CRLF line ends."""
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
+def html_of(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
+
+
+def deliveries() -> list[tuple[str, str, str, int]]:
+    return sorted(
+        AlertDelivery.objects.values_list("recipient__email", "kind", "status", "attempts")
+    )
+
+
+def test_it_sends_each_owner_one_alert_with_only_their_own_pilots(stall_portfolio, smtp_server):
+    # given
+    p = stall_portfolio
+
+    # when
+    call_command("send_stall_alerts", "--as-of", "2026-06-01")
+
+    # then
+    assert smtp_server.recipients() == [
+        "alice@example.com",
+        "bob@example.com",
+        "erin@example.com",
+    ]
+    [alert] = smtp_server.to("alice@example.com")
+    assert alert["Subject"] == (
+        "Pilotgate, week 2026-W23: 2 stalled pilots you own need a decision"
+    )
+    text = text_of(alert)
+    assert "1. Contact-centre assistant (Customer service)\n" in text
+    assert "Stalled: awaiting a decision for 142 days, since 10 January 2026." in text
+    assert (
+        "Warning signals: Decision deferred twice or more; "
+        "Open objections from two or more functions; Almost ready for too long"
+    ) in text
+    assert "- 2. Production data: Data privacy compliance (Legal: objection to resolve)" in text
+    assert "- 3. Workflow integration: Integration stability (IT: objection to resolve)" in text
+    assert "- 4. Value measurement: Baseline measured before the pilot (Deployment owner: evidence)"
+    assert f"Open the pilot: {SITE}/pilots/{p.stalled.id}/" in text
+    assert f"{SITE}/alerts/snooze/" in text
+    assert "2. Cost-anomaly model (Finance) - NEW THIS WEEK" in text
+    assert "Claims triage" not in text  # Bob's
+    assert "Invoice matching" not in text  # nobody's
+    assert "Knowledge search" not in text  # decided
+    html = html_of(alert)
+    assert f'<a href="{SITE}/pilots/{p.stalled.id}/">Contact-centre assistant</a>' in html
+    assert "Data privacy compliance" in html
+    [bob_alert] = smtp_server.to("bob@example.com")
+    assert bob_alert["Subject"] == (
+        "Pilotgate, week 2026-W23: 1 drifting pilot you own needs a decision"
+    )
+    assert "Drifting: still piloting 4 days after its planned end, 28 May 2026." in text_of(
+        bob_alert
+    )
+    assert "Contact-centre assistant" not in text_of(bob_alert)
+
+
+def test_it_sends_each_executive_one_digest_grouped_by_unit_worst_first(
+    stall_portfolio, smtp_server
+):
+    # given
+    p = stall_portfolio
+    UserFactory(email="frank@example.com", name="Frank Executive", role="executive")
+
+    # when
+    services.stall_alerts_send(as_of=MONDAY)
+
+    # then
+    [digest] = smtp_server.to("erin@example.com")
+    assert len(smtp_server.to("frank@example.com")) == 1
+    assert digest["Subject"] == (
+        "Pilotgate portfolio digest, week 2026-W23: 3 stalled, 1 drifting, 2 new this week"
+    )
+    text = text_of(digest)
+    assert "3 stalled pilots (awaiting a decision for more than 60 days), 1 drifting" in text
+    assert "2 of them new this week, 1 without a deployment owner" in text
+    assert "NOBODY OWNS THESE (no deployment owner named):\n- Invoice matching (Finance)" in text
+    # Customer service holds the worst pilot (since January), so it comes first.
+    order = [
+        "CUSTOMER SERVICE (2)",
+        "* Contact-centre assistant\n",
+        "* Claims triage - NEW THIS WEEK",
+        "FINANCE (2)",
+        "* Invoice matching\n",
+        "* Cost-anomaly model - NEW THIS WEEK",
+    ]
+    positions = [text.index(part) for part in order]
+    assert positions == sorted(positions)
+    assert "Owner: NONE" in text
+    assert "Meeting notes" not in text and "Knowledge search" not in text
+    assert f"{SITE}/pilots/{p.unowned.id}/" in text
+    assert f"The portfolio dashboard: {SITE}/" in text
+    html = html_of(digest)
+    assert "<h2>Customer service (2)</h2>" in html
+    assert '<span class="new">new this week</span>' in html
+    assert digest["List-Unsubscribe"].strip().startswith(f"<{SITE}/alerts/unsubscribe/")
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_it_sends_nobody_else(stall_portfolio, smtp_server, charlie):
+    # given: an executive who left, one who opted out, a reviewer, an admin
+    UserFactory(email="gone@example.com", role="executive", is_active=False)
+    DigestOptOut.objects.create(user=UserFactory(email="quiet@example.com", role="executive"))
+    UserFactory(email="legal@example.com", role="reviewer", function="legal")
+    UserFactory(email="gov@example.com", role="admin")
+
+    # when
+    services.stall_alerts_send(as_of=MONDAY)
+
+    # then
+    assert smtp_server.recipients() == [
+        "alice@example.com",
+        "bob@example.com",
+        "erin@example.com",
+    ]
+
+
+def test_it_sends_nothing_in_a_week_with_nothing_stalled(alice, executive, smtp_server):
+    # given: one pilot awaiting a decision, 60 days: not yet stalled
+    make_awaiting_pilot(owner=alice, entered_on=date(2026, 4, 2))
+
+    # when
+    call_command("send_stall_alerts", "--as-of", "2026-06-01")
+
+    # then
+    assert smtp_server.messages == []
+    assert AlertDelivery.objects.count() == 0
+
+
+def test_it_sends_each_recipient_once_a_week_however_often_it_runs(stall_portfolio, smtp_server):
+    # given
+    services.stall_alerts_send(as_of=MONDAY)
+
+    # when: again on Monday, and on Wednesday of the same ISO week
+    again = services.stall_alerts_send(as_of=MONDAY)
+    call_command("send_stall_alerts", "--as-of", "2026-06-03")
+
+    # then
+    assert again == {}
+    assert len(smtp_server.messages) == 3
+    assert [status for *_, status, _ in deliveries()] == ["sent"] * 3
+
+    # when: the next week
+    services.stall_alerts_send(as_of=date(2026, 6, 8))
+
+    # then
+    assert len(smtp_server.messages) == 6
+
+
+def test_it_sends_the_others_when_the_smtp_server_refuses_one_and_sends_it_on_the_next_run(
+    stall_portfolio, smtp_server, caplog
+):
+    # given
+    smtp_server.refuse.add("bob@example.com")
+
+    # when
+    with pytest.raises(CommandError) as refused:
+        call_command("send_stall_alerts", "--as-of", "2026-06-01")
+
+    # then: the others got theirs; the failure is recorded, logged and reported
+    assert smtp_server.recipients() == ["alice@example.com", "erin@example.com"]
+    assert "1 email(s) could not be sent" in str(refused.value)
+    bob = AlertDelivery.objects.get(recipient__email="bob@example.com")
+    assert (bob.status, bob.attempts) == (DeliveryStatus.FAILED, 1)
+    assert "SMTPRecipientsRefused" in bob.last_error and "550" in bob.last_error
+    assert "Stall alert 2026-W23 to bob@example.com failed (attempt 1)" in caplog.text
+
+    # when: the server takes Bob's mail again, and the command runs again
+    smtp_server.refuse.clear()
+    call_command("send_stall_alerts", "--as-of", "2026-06-01")
+
+    # then: Bob has his, nobody has two
+    assert smtp_server.recipients() == [
+        "alice@example.com",
+        "bob@example.com",
+        "erin@example.com",
+    ]
+    assert deliveries() == [
+        ("alice@example.com", "owner_alert", "sent", 1),
+        ("bob@example.com", "owner_alert", "sent", 2),
+        ("erin@example.com", "executive_digest", "sent", 1),
+    ]
+
+
+def test_it_skips_an_alert_whose_pilots_were_decided_before_it_went_out(
+    stall_portfolio, smtp_server, executive
+):
+    # given: the week's alerts are claimed, then Bob's only pilot is stopped
+    delivery_ids = services.stall_alerts_plan(as_of=MONDAY)
+    services.decision_record(
+        pilot=stall_portfolio.drifting, outcome="stop", by=executive, rationale="Done", on=MONDAY
+    )
+
+    # when
+    statuses = [services.alert_delivery_send(delivery_id=i) for i in delivery_ids]
+
+    # then
+    assert statuses == ["sent", "skipped", "sent"]
+    assert smtp_server.recipients() == ["alice@example.com", "erin@example.com"]
+
+
+def test_it_leaves_a_snoozed_pilot_out_of_the_owner_alert_and_shows_it_in_the_digest(
+    stall_portfolio, smtp_server, alice
+):
+    # given
+    services.snooze_create(
+        pilot=stall_portfolio.stalled,
+        by=alice,
+        reason="Waiting for the legal opinion",
+        until=date(2026, 6, 20),
+        on=date(2026, 5, 29),
+    )
+
+    # when
+    services.stall_alerts_send(as_of=MONDAY)
+
+    # then
+    alert = text_of(smtp_server.to("alice@example.com")[0])
+    assert "Contact-centre assistant" not in alert
+    assert "Cost-anomaly model" in alert
+    digest = text_of(smtp_server.to("erin@example.com")[0])
+    assert "* Contact-centre assistant\n  Stalled: awaiting a decision for 142 days" in digest
+    assert (
+        "Owner's alert snoozed by Alice Owner until 20 June 2026: Waiting for the legal opinion"
+    ) in digest
+    assert Snooze.objects.count() == 1
+
+
+def test_it_sends_no_owner_alert_when_all_their_pilots_are_snoozed(
+    stall_portfolio, smtp_server, bob
+):
+    # given
+    services.snooze_create(
+        pilot=stall_portfolio.drifting,
+        by=bob,
+        reason="Extended by the sponsor",
+        until=date(2026, 6, 30),
+        on=MONDAY,
+    )
+
+    # when
+    services.stall_alerts_send(as_of=MONDAY)
+
+    # then
+    assert smtp_server.to("bob@example.com") == []
+    assert "Claims triage" in text_of(smtp_server.to("erin@example.com")[0])
+
+
+def test_it_sends_each_email_in_a_number_of_queries_that_does_not_grow_with_pilots(
+    alice, bob, executive
+):
+    # given: Alice owns one stalled pilot, Bob five
+    make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 1), title="Alice's")
+    for n in range(5):
+        make_awaiting_pilot(owner=bob, entered_on=date(2026, 1, 1), title=f"Bob's {n}")
+    first = dict(
+        zip(
+            ["alice", "bob", "erin"],
+            services.stall_alerts_plan(as_of=MONDAY),
+            strict=True,
+        )
+    )
+
+    # when
+    counts = {}
+    for name, delivery_id in first.items():
+        with CaptureQueriesContext(connection) as queries:
+            assert services.alert_delivery_send(delivery_id=delivery_id) == "sent"
+        counts[name] = len(queries)
+
+    # then
+    assert counts["alice"] == counts["bob"]
+    assert counts["erin"] <= counts["bob"]
+
+    # when: the digest of a bigger portfolio, the next week
+    for n in range(5):
+        make_awaiting_pilot(owner=bob, entered_on=date(2026, 1, 1), title=f"More {n}")
+    [*_, digest_id] = services.stall_alerts_plan(as_of=date(2026, 6, 8))
+    with CaptureQueriesContext(connection) as queries:
+        services.alert_delivery_send(delivery_id=digest_id)
+
+    # then
+    assert len(queries) == counts["erin"]
+
+
+def test_it_lists_who_would_get_what_on_a_dry_run_and_sends_nothing(
+    stall_portfolio, smtp_server, capsys
+):
+    # given
+    services.stall_alerts_send(as_of=date(2026, 5, 25))  # last week's: not this week's
+    smtp_server.messages.clear()
+    delivered = AlertDelivery.objects.count()
+
+    # when
+    call_command("send_stall_alerts", "--as-of", "2026-06-01", "--dry-run")
+
+    # then
+    assert capsys.readouterr().out.splitlines() == [
+        "alice@example.com: Owner stall alert: "
+        "Pilotgate, week 2026-W23: 2 stalled pilots you own need a decision",
+        "bob@example.com: Owner stall alert: "
+        "Pilotgate, week 2026-W23: 1 drifting pilot you own needs a decision",
+        "erin@example.com: Executive portfolio digest: "
+        "Pilotgate portfolio digest, week 2026-W23: 3 stalled, 1 drifting, 2 new this week",
+        "3 email(s) for week 2026-W23; none sent.",
+    ]
+    assert smtp_server.messages == []
+    assert AlertDelivery.objects.count() == delivered
+    assert not stall_portfolio.drifting.stall_events.exists()
+
+
+def test_it_refuses_a_bad_date_with_a_clear_message(db):
+    # when
+    with pytest.raises(CommandError) as refused:
+        call_command("send_stall_alerts", "--as-of", "1 June", "--dry-run")
+
+    # then
+    assert str(refused.value) == "--as-of: '1 June' is not a date; use YYYY-MM-DD"
+
+
+@pytest.mark.needs_services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@sqlite_cannot
+def test_it_sends_each_recipient_once_when_two_runs_send_at_once(stall_portfolio, smtp_server):
+    # given: two senders started together; the server takes its time over each mail
+    smtp_server.delay = 0.3
+    start = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def run():
+        try:
+            start.wait()
+            outcomes.append(services.stall_alerts_send(as_of=MONDAY))
+        except Exception as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    # then
+    assert errors == []
+    assert smtp_server.recipients() == [
+        "alice@example.com",
+        "bob@example.com",
+        "erin@example.com",
+    ]
+    assert sum(outcome["sent"] for outcome in outcomes) == 3
+    assert [attempts for *_, attempts in deliveries()] == [1, 1, 1]
+
+
+@pytest.mark.needs_services
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@sqlite_cannot
+def test_it_sends_each_recipient_once_when_the_sender_is_killed_half_way_and_run_again(
+    stall_portfolio, smtp_server
+):
+    # given: the sender is a separate process, killed while Bob's mail is in flight
+    smtp_server.hold = "bob@example.com"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
+        "SITE_URL": SITE,
+    }
+    env.pop("REDIS_URL", None)
+    sender = subprocess.Popen(
+        [sys.executable, "manage.py", "send_stall_alerts", "--as-of", "2026-06-01"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert smtp_server.holding.wait(60), "the sender never reached Bob's mail"
+        sender.send_signal(signal.SIGKILL)
+        sender.wait(10)
+    finally:
+        if sender.poll() is None:
+            sender.kill()
+    smtp_server.release.set()
+    assert smtp_server.recipients() == ["alice@example.com"]
+    smtp_server.hold = ""
+
+    # when
+    call_command("send_stall_alerts", "--as-of", "2026-06-01")
+
+    # then
+    assert smtp_server.recipients() == [
+        "alice@example.com",
+        "bob@example.com",
+        "erin@example.com",
+    ]
+    assert deliveries() == [
+        ("alice@example.com", "owner_alert", "sent", 1),
+        ("bob@example.com", "owner_alert", "sent", 1),  # the killed attempt rolled back
+        ("erin@example.com", "executive_digest", "sent", 1),
+    ]
