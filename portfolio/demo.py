@@ -810,11 +810,11 @@ COVERAGE: tuple[tuple[Story, str | None], ...] = (
     (Story.SCALING, None),
     (Story.IN_PRODUCTION, RiskTier.HIGH),
 )
-# Pilot purgatory: about one pilot in six is scaled or live, the rest wait, drift or stop.
+# Pilot purgatory: about one pilot in eight is scaled or live; the rest wait, drift or stop.
 STORY_WEIGHTS: dict[Story, int] = {
     Story.PROPOSED: 13,
     Story.UNOWNED_IDEA: 2,
-    Story.PILOTING: 14,
+    Story.PILOTING: 15,
     Story.DRIFTING: 5,
     Story.REDESIGNED: 3,
     Story.INVENTORY: 3,
@@ -823,10 +823,10 @@ STORY_WEIGHTS: dict[Story, int] = {
     Story.STALLED_DEFERRED: 3,
     Story.CONFLICTING: 3,
     Story.ORGANISATIONAL_GAP: 3,
-    Story.SCALING: 4,
-    Story.IN_PRODUCTION: 8,
+    Story.SCALING: 3,
+    Story.IN_PRODUCTION: 7,
     Story.REDESIGNED_THEN_LIVE: 1,
-    Story.STOPPED: 10,
+    Story.STOPPED: 11,
     Story.STOPPED_EARLY: 4,
     Story.RESEARCH: 5,
 }
@@ -911,7 +911,8 @@ def _people_create() -> dict[str, User]:
             )
             created.append(user.id)
         people[person.key] = user
-    User.objects.filter(id__in=created).update(password=make_password(DEMO_PASSWORD))
+    if created:
+        User.objects.filter(id__in=created).update(password=make_password(DEMO_PASSWORD))
     # The governance admin also maintains gates and criteria through /admin/.
     User.objects.filter(id=people["admin"].id).update(is_staff=True, is_superuser=True)
     return people
@@ -1488,7 +1489,7 @@ class _PilotGenerator:
         ids: list[int] = []
         for start in range(0, count, PILOT_CHUNK):
             # The pilots first, so their parts can point to them by id: assigning ids is
-            # much cheaper than assigning model instances, at some thirty parts a pilot.
+            # much cheaper than assigning model instances, at some twenty parts a pilot.
             drafts = [
                 self._draft(number=first_number + start + offset, story=story, tier=tier)
                 for offset, (story, tier) in enumerate(plan[start : start + PILOT_CHUNK])
@@ -1869,7 +1870,7 @@ class _PilotGenerator:
         pilot_total = sum(pilot_lines.values())
         reached_decision = AD in draft.path or pilot.stage in (ST, RE)
         if reached_decision or (pilot.stage == PI and rng.random() < 0.5):
-            categories = rng.sample(list(CostCategory), rng.randint(2, 3))
+            categories = rng.sample(list(CostCategory), rng.randint(1, 3))
             self._cost_lines_add(
                 rows,
                 pilot,
@@ -1884,7 +1885,7 @@ class _PilotGenerator:
                     CostCategory.GOVERNANCE,
                     CostCategory.SECURITY,
                 ],
-                rng.randint(1, 2),
+                1,
             )
             self._cost_lines_add(
                 rows,
@@ -1952,7 +1953,7 @@ class _PilotGenerator:
                 horizon_months=horizon,
             )
         )
-        for kind in rng.sample(list(KPI_TEMPLATES), rng.randint(1, 4)):
+        for kind in rng.sample(list(KPI_TEMPLATES), rng.randint(1, 3)):
             name, target = KPI_TEMPLATES[kind]
             rows.kpis.append(
                 ProductionKpi(
@@ -1975,9 +1976,8 @@ class _PilotGenerator:
             # Mid-pilot: ownership settled or not, the value case in progress, the rest
             # mostly not looked at yet.
             return {
-                "ownership": some(PASSED, OPEN, UNTOUCHED),
-                "value": some(OPEN, UNTOUCHED),
-                "data": some(UNTOUCHED, UNTOUCHED, UNTOUCHED, OPEN),
+                "ownership": some(PASSED, OPEN, UNTOUCHED, UNTOUCHED),
+                "value": some(OPEN, UNTOUCHED, UNTOUCHED),
             }
         if story in (Story.SCALING, Story.IN_PRODUCTION, Story.REDESIGNED_THEN_LIVE):
             plan = dict.fromkeys(ALL_GATES, PASSED)
@@ -1993,15 +1993,15 @@ class _PilotGenerator:
         if story in (Story.STOPPED, Story.STOPPED_EARLY):
             # The evidence that explains the stop: value not shown, data not fit.
             return {
-                "ownership": some(PASSED, OPEN, UNTOUCHED),
-                "data": some(OPEN, BLOCKED, UNTOUCHED),
+                "ownership": some(PASSED, UNTOUCHED),
+                "data": some(BLOCKED, UNTOUCHED, UNTOUCHED),
                 "value": some(OPEN, BLOCKED),
             }
         if story == Story.RESEARCH:
-            return {"ownership": OPEN, "value": some(PASSED, OPEN), "data": some(OPEN, UNTOUCHED)}
+            return {"ownership": OPEN, "value": some(PASSED, OPEN)}
         # Awaiting decision: some gates proven, some open or blocked, and some whose
         # criteria nobody has looked at yet.
-        states, weights = (PASSED, OPEN, BLOCKED, UNTOUCHED), (35, 20, 10, 35)
+        states, weights = (PASSED, OPEN, BLOCKED, UNTOUCHED), (30, 20, 10, 40)
         plan = {key: rng.choices(states, weights)[0] for key in ALL_GATES}
         if story == Story.CONFLICTING:
             candidates = ("data", "integration", "adoption", "governance")
@@ -2036,7 +2036,12 @@ class _PilotGenerator:
         self, criteria: list[Criterion], state: str, objecting: list[str]
     ) -> dict[int, str]:
         rng = self.rng
-        outcomes = {c.id: MET if c.required or rng.random() < 0.15 else NOTHING for c in criteria}
+        # A passed gate has every required criterion met; an open or blocked one only some.
+        met_share = 1 if state == PASSED else 0.6
+        outcomes = {
+            c.id: MET if rng.random() < (met_share if c.required else 0.15) else NOTHING
+            for c in criteria
+        }
         required = [c for c in criteria if c.required]
         if state == OPEN and required:
             for criterion in rng.sample(required, rng.randint(1, max(1, len(required) // 2))):
