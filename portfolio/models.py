@@ -115,7 +115,7 @@ class Pilot(models.Model):
     summary = models.TextField(blank=True)
     business_unit = models.ForeignKey(BusinessUnit, on_delete=models.PROTECT, related_name="pilots")
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.PROPOSED)
-    stage_entered_on = models.DateField(default=date.today)
+    stage_entered_on = models.DateField(default=timezone.localdate)
     pilot_start = models.DateField(null=True, blank=True)
     pilot_end_planned = models.DateField(null=True, blank=True)
     risk_tier = models.CharField(max_length=10, choices=RiskTier.choices, default=RiskTier.MEDIUM)
@@ -448,7 +448,10 @@ class StallEvent(models.Model):
     A pilot's current flag is its latest event (none or "cleared": not flagged).
     """
 
-    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="stall_events")
+    # Indexed by the unique constraint, which starts with the pilot.
+    pilot = models.ForeignKey(
+        Pilot, on_delete=models.CASCADE, related_name="stall_events", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=StallEventKind.choices)
     on = models.DateField(help_text="The day the stall detection saw the change")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -468,7 +471,9 @@ class Snooze(ImmutableRecord):
     """A deployment owner's pause of one pilot's weekly alert. The pilot still shows
     as stalled everywhere else, and executives still see it in their digest."""
 
-    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="snoozes")
+    pilot = models.ForeignKey(
+        Pilot, on_delete=models.CASCADE, related_name="snoozes", db_index=False
+    )  # indexed with `until`, below
     by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     starts_on = models.DateField()
@@ -517,7 +522,10 @@ class AlertDelivery(models.Model):
     """One weekly stall email to one recipient. The unique constraint is the claim:
     a recipient has one row per kind and ISO week, and a row is sent once."""
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="alert_deliveries")
+    # Indexed by the unique constraint, which starts with the recipient.
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="alert_deliveries", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=AlertKind.choices)
     iso_year = models.PositiveSmallIntegerField()
     iso_week = models.PositiveSmallIntegerField()

@@ -639,7 +639,7 @@ def stall_alerts_preview(*, as_of: date) -> list[dict]:
                 iso_week=iso_week,
                 as_of=as_of,
             )
-            message = _stall_alert_email(delivery, connection=dummy)
+            message = _stall_alert_email(delivery, mail_connection=dummy)
             previews.append(
                 {
                     "to": users[user_id].email,
@@ -652,7 +652,7 @@ def stall_alerts_preview(*, as_of: date) -> list[dict]:
     return previews
 
 
-def _stall_alert_email(delivery: AlertDelivery, connection=None):
+def _stall_alert_email(delivery: AlertDelivery, mail_connection=None):
     """Build and send the email of a delivery; None when there is nothing left to
     report (the pilots were decided meanwhile, the recipient left or opted out)."""
     if not delivery.recipient.is_active:
@@ -665,11 +665,11 @@ def _stall_alert_email(delivery: AlertDelivery, connection=None):
     }
     headers = {"Message-ID": _message_id(delivery)}
     if delivery.kind == AlertKind.OWNER_ALERT:
-        return _owner_alert_email(delivery, ctx, headers, connection)
-    return _executive_digest_email(delivery, ctx, headers, connection)
+        return _owner_alert_email(delivery, ctx, headers, mail_connection)
+    return _executive_digest_email(delivery, ctx, headers, mail_connection)
 
 
-def _owner_alert_email(delivery: AlertDelivery, ctx: dict, headers: dict, connection):
+def _owner_alert_email(delivery: AlertDelivery, ctx: dict, headers: dict, mail_connection):
     owner, as_of = delivery.recipient, delivery.as_of
     pilots = [
         pilot
@@ -696,10 +696,10 @@ def _owner_alert_email(delivery: AlertDelivery, ctx: dict, headers: dict, connec
         "total": len(items),
         "summary": _counts_text(stalled=stalled, drifting=len(items) - stalled),
     }
-    return emails.owner_alert(owner.email, ctx, headers, connection)
+    return emails.owner_alert(owner.email, ctx, headers, mail_connection)
 
 
-def _executive_digest_email(delivery: AlertDelivery, ctx: dict, headers: dict, connection):
+def _executive_digest_email(delivery: AlertDelivery, ctx: dict, headers: dict, mail_connection):
     executive, as_of = delivery.recipient, delivery.as_of
     if DigestOptOut.objects.filter(user=executive).exists():
         return None
@@ -730,7 +730,7 @@ def _executive_digest_email(delivery: AlertDelivery, ctx: dict, headers: dict, c
     # RFC 8058: mail clients show an unsubscribe button that POSTs to the link.
     headers["List-Unsubscribe"] = f"<{ctx['unsubscribe_url']}>"
     headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return emails.executive_digest(executive.email, ctx, headers, connection)
+    return emails.executive_digest(executive.email, ctx, headers, mail_connection)
 
 
 def _alert_item(pilot: Pilot, as_of: date) -> dict:

@@ -111,11 +111,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portfolio.tasks.flag_stalls_task",
         "schedule": crontab(minute=30, hour=5),
     },
-    # Every Monday at 07:00, TIME_ZONE: the weekly owner alerts and executive digests
-    # (they record the day's stall changes first).
+    # Mondays at 07:00, TIME_ZONE: the weekly owner alerts and executive digests (they
+    # record the day's stall changes first). Again every hour until noon: a recipient
+    # gets the week's email once, so these runs only send what an outage of the broker
+    # or the SMTP server left unsent (the scheduler skips a run it could not queue).
     "send-stall-alerts": {
         "task": "portfolio.tasks.send_stall_alerts_task",
-        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+        "schedule": crontab(minute=0, hour="7-12", day_of_week="mon"),
     },
 }
 

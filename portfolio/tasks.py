@@ -41,9 +41,9 @@ def send_stall_alerts_task(as_of: str | None = None) -> int:
     return services.stall_alerts_enqueue(as_of=_as_of(as_of))
 
 
-# An SMTP server that refuses or cannot be reached: try again after about 1, 2, 4,
-# ... minutes (randomised, at most an hour apart), seven times in all. Each attempt
-# is recorded on the delivery, which the admin lists with its last error.
+# An SMTP server that refuses or cannot be reached: try again after a random delay of
+# up to 1, 2, 4, ... minutes (never more than an hour), seven attempts in all. Each
+# attempt is recorded on the delivery, which the admin lists with its last error.
 @shared_task(
     autoretry_for=(SMTPException, OSError),
     retry_backoff=60,

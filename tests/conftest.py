@@ -10,6 +10,7 @@ from email.policy import default as email_policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connections
 
 from gates import services as gate_services
 from gates.models import Criterion
@@ -125,6 +126,21 @@ def smtp_server(settings):
     yield recorder
     recorder.release.set()
     controller.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Keep the migrated data (gates and criteria, serialized for `serialized_rollback`)
+    within reach of every connection object, not only the first one.
+
+    Playwright's sync API (the e2e tests) runs an event loop in the main thread, and
+    from then on Django hands that thread fresh connection objects, without the
+    serialized data: a transactional test after it would start from an empty database.
+    """
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if hasattr(connection, "_test_serialized_contents"):
+                type(connection)._test_serialized_contents = connection._test_serialized_contents
 
 
 @pytest.hookimpl(wrapper=True)

@@ -37,7 +37,7 @@ def test_it_schedules_stall_detection_daily_and_the_alerts_on_monday_morning():
     # then
     assert daily["task"] in celery_app.tasks and weekly["task"] in celery_app.tasks
     assert daily["schedule"] == crontab(minute=30, hour=5)
-    assert weekly["schedule"] == crontab(minute=0, hour=7, day_of_week="mon")
+    assert weekly["schedule"] == crontab(minute=0, hour="7-12", day_of_week="mon")
     assert celery_app.conf.timezone == settings.TIME_ZONE
 
 
@@ -123,9 +123,10 @@ def test_it_gives_up_after_its_retries_and_leaves_the_failure_to_see(
 
 
 def test_it_declares_its_retries_with_backoff_on_the_task():
-    # then: about 1, 2, 4, ... minutes apart, at most an hour, seven attempts in all
+    # then: a random delay of up to 1, 2, 4, ... minutes, at most an hour; seven attempts
     assert SMTPException in send_stall_alert_task.autoretry_for
     assert OSError in send_stall_alert_task.autoretry_for
     assert send_stall_alert_task.retry_backoff == 60
     assert send_stall_alert_task.retry_backoff_max == 3600
+    assert send_stall_alert_task.retry_jitter is True
     assert send_stall_alert_task.max_retries == 6

@@ -18,9 +18,8 @@ def admin_client(client, db):
 
 
 def reset_broker_connections():
-    # The app keeps pools of broker connections made from the URL it had then.
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # The app keeps its pools of broker connections, made from the URL it had then;
+    # dropped, they are made again from the current one (kombu keeps one per URL).
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 

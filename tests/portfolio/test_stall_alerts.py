@@ -12,9 +12,12 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from gates import services as gate_services
+from gates.models import Criterion
 from portfolio import services
 from portfolio.models import AlertDelivery, DeliveryStatus, DigestOptOut, Snooze
-from tests.factories import UserFactory, make_awaiting_pilot
+from portfolio.selectors import pilot_blockers
+from tests.factories import UserFactory, criterion_meet, make_awaiting_pilot, reviewer
 
 MONDAY = date(2026, 6, 1)
 SITE = "https://pilotgate.example.com"
@@ -74,7 +77,11 @@ def test_it_sends_each_owner_one_alert_with_only_their_own_pilots(stall_portfoli
     ) in text
     assert "- 2. Production data: Data privacy compliance (Legal: objection to resolve)" in text
     assert "- 3. Workflow integration: Integration stability (IT: objection to resolve)" in text
-    assert "- 4. Value measurement: Baseline measured before the pilot (Deployment owner: evidence)"
+    assert (
+        "- 4. Value measurement: Baseline measured before the pilot (Deployment owner: evidence)"
+        in text
+    )
+    assert "- 2. Production data: Security clearance (Security: evidence and sign-off)" in text
     assert f"Open the pilot: {SITE}/pilots/{p.stalled.id}/" in text
     assert f"{SITE}/alerts/snooze/" in text
     assert "2. Cost-anomaly model (Finance) - NEW THIS WEEK" in text
@@ -444,3 +451,47 @@ def test_it_sends_each_recipient_once_when_the_sender_is_killed_half_way_and_run
         ("bob@example.com", "owner_alert", "sent", 1),  # the killed attempt rolled back
         ("erin@example.com", "executive_digest", "sent", 1),
     ]
+
+
+def test_it_says_what_each_open_criterion_waits_for_and_who_acts(alice, django_assert_num_queries):
+    # given: a low-risk pilot (fast track: gates 1, 3 and 4 only)
+    pilot = make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 1), risk_tier="low")
+    stability = Criterion.objects.get(text="Integration stability")
+    evidence = gate_services.evidence_submit(
+        pilot=pilot, criterion=stability, by=alice, text="Load test report"
+    )
+    gate_services.evidence_review(evidence=evidence, by=reviewer("risk"), accept=True)
+    rollback = Criterion.objects.get(text="Rollback procedure")
+    gate_services.signoff_record(
+        pilot=pilot, criterion=rollback, by=reviewer("it"), verdict="objected", comment="Untested"
+    )
+    criterion_meet(
+        pilot=pilot,
+        criterion=Criterion.objects.get(text="Baseline measured before the pilot"),
+        by=alice,
+    )
+
+    # when
+    with django_assert_num_queries(3):
+        blockers = pilot_blockers([pilot])[pilot.id]
+
+    # then
+    waiting = {b.criterion: (b.gate, b.function, b.waiting_for) for b in blockers}
+    assert waiting["Integration stability"] == ("3. Workflow integration", "IT", "sign-off")
+    assert waiting["Rollback procedure"] == (
+        "3. Workflow integration",
+        "IT",
+        "objection to resolve",
+    )
+    assert waiting["Scale and stop criteria written before the decision"] == (
+        "4. Value measurement",
+        "Business",
+        "evidence and sign-off",
+    )
+    assert "Baseline measured before the pilot" not in waiting  # met
+    assert "Security clearance" not in waiting  # gate 2: not on the fast track
+    assert {gate for gate, _, _ in waiting.values()} == {
+        "1. Business ownership",
+        "3. Workflow integration",
+        "4. Value measurement",
+    }

@@ -5,17 +5,10 @@ from datetime import date
 from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from portfolio.exports import portfolio_csv_rows
+from portfolio.management.options import as_of_date as parse_as_of
 from portfolio.selectors import portfolio_export
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--as-of: {text!r} is not a date; use YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -32,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", default=None, help="file to write (default stdout)")
 
     def handle(self, *args, format: str, as_of: str | None, output: str | None, **options):
-        as_of_date = _date(as_of) if as_of else timezone.localdate()
+        as_of_date = parse_as_of(as_of)
         if not output:
             self.write(sys.stdout, format, as_of_date)
             return

@@ -1,18 +1,7 @@
-from datetime import date
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
+from portfolio.management.options import as_of_date
 from portfolio.services import stall_flags_record
-
-
-def as_of_date(text: str | None) -> date:
-    if not text:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--as-of: {text!r} is not a date; use YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.management.commands.flag_stalls import as_of_date
+from portfolio.management.options import as_of_date
 from portfolio.models import AlertKind, DeliveryStatus
 from portfolio.services import stall_alerts_preview, stall_alerts_send
 
