@@ -8,6 +8,7 @@ which every service that changes evidence, sign-offs, criteria or a risk tier ca
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from portfolio.models import Function, ImmutableRecord, Pilot
 
@@ -80,6 +81,8 @@ class Evidence(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["submitted_at", "id"]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class Role(models.TextChoices):
@@ -143,6 +144,8 @@ class Pilot(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
     class Meta:
         ordering = ["title"]
         indexes = [
@@ -210,6 +213,8 @@ class SuccessMetric(models.Model):
     target = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     direction = models.CharField(max_length=10, choices=Direction.choices)
 
+    history = HistoricalRecords()
+
     def __str__(self) -> str:
         return f"{self.name}: {self.baseline} -> {self.target} {self.unit}".strip()
 
@@ -223,6 +228,8 @@ class MetricReading(models.Model):
     measured_on = models.DateField()
     value = models.DecimalField(max_digits=16, decimal_places=4)
     note = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["measured_on", "id"]
@@ -247,6 +254,8 @@ class ProductionKpi(models.Model):
     horizon_months = models.PositiveSmallIntegerField(
         default=12, help_text="Months over which production value is judged"
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "production KPI"
@@ -273,6 +282,8 @@ class PathItem(models.Model):
     description = models.CharField(max_length=300)
     owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
     status = models.CharField(max_length=20, choices=PathStatus.choices, default=PathStatus.PLANNED)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
@@ -306,6 +317,8 @@ class PilotCondition(models.Model):
         max_length=10, choices=ConditionDecision.choices, default=ConditionDecision.UNDECIDED
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["id"]
 
@@ -337,6 +350,8 @@ class CostLine(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = models.CharField(max_length=3, default="EUR")
     note = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["phase", "category", "id"]

@@ -5,7 +5,7 @@ does not grow with the number of pilots.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -28,8 +28,20 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import dateformat, timezone
+from django.utils.text import capfirst
 
-from gates.models import Criterion, Gate, GateKind, GateStatus, Readiness, SignOff, Verdict
+from gates.models import (
+    Criterion,
+    Evidence,
+    EvidenceStatus,
+    Gate,
+    GateKind,
+    GateStatus,
+    Readiness,
+    SignOff,
+    Verdict,
+)
 from gates.services import criteria_evidence_of, criterion_met
 from portfolio.models import (
     OPEN_STAGES,
@@ -45,6 +57,8 @@ from portfolio.models import (
     PathKind,
     PathStatus,
     Pilot,
+    PilotCondition,
+    ProductionKpi,
     Role,
     Snooze,
     Stage,
@@ -758,3 +772,366 @@ def pilot_blockers(pilots: list[Pilot]) -> dict[int, list[Blocker]]:
                     )
                 )
     return blockers
+
+
+# A pilot's timeline: every change to the pilot and its parts, and every record of its
+# life (stage changes, decisions, deferrals, verdicts on evidence, sign-offs).
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str  # the field's label, e.g. "Deployment owner"
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime  # when it was recorded in Pilotgate
+    by: str  # who recorded it; empty when unknown (a command, an import)
+    summary: str
+    kind: str  # change, stage, decision, deferral, review or signoff
+    detail: str = ""  # the reason, rationale or comment given
+    changes: tuple[FieldChange, ...] = ()
+    dated: date | None = None  # the date the record gives itself, when not the day recorded
+
+
+# The models whose every save is kept (`HistoricalRecords`), each with what names one
+# of its historical rows on the timeline.
+_HISTORY_SUBJECTS = {
+    Pilot: lambda row: "Pilot",
+    SuccessMetric: lambda row: f"Success metric “{row.name}”",
+    MetricReading: lambda row: f"Reading {_number(row.value)} of {_day(row.measured_on)}",
+    ProductionKpi: lambda row: f"Production KPI “{row.name}”",
+    PathItem: lambda row: f"Path item “{row.description}”",
+    PilotCondition: lambda row: f"Pilot condition “{row.description}”",
+    CostLine: lambda row: (
+        f"Cost line {row.get_category_display()}, {row.get_phase_display()}: "
+        f"{_number(row.amount)} {row.currency}"
+    ),
+    Evidence: lambda row: f"Evidence for “{row.criterion.text}”" if row.criterion else "Evidence",
+}
+
+# Fields left out of the changes shown: the links to the pilot (they do not change),
+# and what has its own entry (the stage: a stage change; a verdict on evidence).
+_NOT_SHOWN = {"id", "pilot", "metric", "criterion", "created_at"}
+_NOT_SHOWN_OF = {
+    Pilot: {"stage", "stage_entered_on"},
+    Evidence: {
+        "submitted_by",
+        "submitted_at",
+        "status",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+    },
+}
+_HISTORY_VERBS = {"+": "added", "~": "changed", "-": "removed"}
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
+
+
+def _day(value: date) -> str:
+    return dateformat.format(value, "j M Y")
+
+
+def _pilot_history_rows(pilot: Pilot) -> list[tuple[type, list]]:
+    """The historical rows of the pilot and of its parts, including parts since
+    removed: one query per model, each in object then time order."""
+    metric_ids = SuccessMetric.history.model.objects.filter(pilot_id=pilot.id).values("id")
+    rows = []
+    for model in _HISTORY_SUBJECTS:
+        history = model.history.model.objects.select_related("history_user")
+        if model is Pilot:
+            history = history.filter(id=pilot.id)
+        elif model is MetricReading:
+            history = history.filter(metric_id__in=metric_ids)
+        else:
+            history = history.filter(pilot_id=pilot.id)
+        if model is Evidence:
+            history = history.select_related("criterion", "submitted_by")
+        rows.append((model, list(history.order_by("id", "history_date", "history_id"))))
+    return rows
+
+
+def _shown(field, value, related: dict) -> str:
+    """A field's value as the timeline shows it (the template escapes it)."""
+    if value is None or value == "":
+        return "–"
+    if field.is_relation:
+        obj = related.get((field.related_model, value))
+        return str(obj) if obj is not None else "(removed)"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return dateformat.format(timezone.localtime(value), "j M Y H:i")
+    if isinstance(value, date):
+        return _day(value)
+    return _number(value)
+
+
+def _history_entries(pilot: Pilot) -> list[TimelineEntry]:
+    """One entry per historical row that adds, removes or really changes something.
+
+    Each row is compared with the previous row of the same object, fetched in the same
+    query, so comparing costs no query. The people and units the changes name are
+    read at the end, one query per kind.
+    """
+    deltas = []
+    wanted: dict[type, set] = {}
+    for model, rows in _pilot_history_rows(pilot):
+        not_shown = _NOT_SHOWN | _NOT_SHOWN_OF.get(model, set())
+        previous = None
+        for row in rows:
+            changes = []
+            if row.history_type == "~" and previous is not None and previous.id == row.id:
+                delta = row.diff_against(previous, excluded_fields=not_shown)
+                changes = delta.changes
+                if not changes:
+                    previous = row
+                    continue
+            for change in changes:
+                field = model._meta.get_field(change.field)
+                if field.is_relation:
+                    wanted.setdefault(field.related_model, set()).update({change.old, change.new})
+            deltas.append((model, row, changes))
+            previous = row
+    related = {
+        (related_model, pk): obj
+        for related_model, ids in wanted.items()
+        for pk, obj in related_model.objects.in_bulk(ids - {None}).items()
+    }
+    entries = []
+    for model, row, changes in deltas:
+        verb = _HISTORY_VERBS[row.history_type]
+        if row.history_type == "+":
+            verb = {Pilot: "recorded", Evidence: "submitted"}.get(model, verb)
+        order = [field.name for field in model._meta.fields]
+        changes = sorted(changes, key=lambda change: order.index(change.field))
+        at, by = row.history_date, row.history_user
+        if model is Evidence and row.history_type == "+":
+            # As its verdict and sign-off are: at the time the submission gives itself
+            # (the same, unless recorded afterwards like the demo's), by its author.
+            at, by = row.submitted_at, by or row.submitted_by
+        entries.append(
+            TimelineEntry(
+                at=at,
+                by=str(by or ""),
+                summary=f"{_HISTORY_SUBJECTS[model](row)} {verb}",
+                kind="change",
+                changes=tuple(_field_change(model, change, related) for change in changes),
+            )
+        )
+    return entries
+
+
+def _field_change(model: type, change, related: dict) -> FieldChange:
+    field = model._meta.get_field(change.field)
+    return FieldChange(
+        field=capfirst(field.verbose_name),
+        old=_shown(field, change.old, related),
+        new=_shown(field, change.new, related),
+    )
+
+
+def _dated(day: date, at: datetime) -> date | None:
+    return day if day != timezone.localdate(at) else None
+
+
+def _record_entries(pilot: Pilot) -> list[TimelineEntry]:
+    """The pilot's immutable records and the verdicts on its evidence: one query each."""
+    entries = []
+    for change in StageChange.objects.filter(pilot=pilot).select_related("changed_by"):
+        if change.from_stage:
+            summary = f"Stage {change.get_from_stage_display()} → {change.get_to_stage_display()}"
+        else:
+            summary = f"Stage {change.get_to_stage_display()}"
+        entries.append(
+            TimelineEntry(
+                at=change.recorded_at,
+                by=str(change.changed_by or ""),
+                summary=summary,
+                kind="stage",
+                detail=change.reason,
+                dated=_dated(change.changed_on, change.recorded_at),
+            )
+        )
+    for decision in Decision.objects.filter(pilot=pilot).select_related("decided_by"):
+        conditions = f" Conditions: {decision.conditions}" if decision.conditions else ""
+        entries.append(
+            TimelineEntry(
+                at=decision.recorded_at,
+                by=str(decision.decided_by),
+                summary=f"Decision: {decision.get_outcome_display()}",
+                kind="decision",
+                detail=decision.rationale + conditions,
+                dated=_dated(decision.decided_on, decision.recorded_at),
+            )
+        )
+    for deferral in Deferral.objects.filter(pilot=pilot).select_related("deferred_by"):
+        entries.append(
+            TimelineEntry(
+                at=deferral.recorded_at,
+                by=str(deferral.deferred_by),
+                summary="Decision deferred",
+                kind="deferral",
+                detail=deferral.reason,
+                dated=_dated(deferral.deferred_on, deferral.recorded_at),
+            )
+        )
+    reviewed = Evidence.objects.filter(pilot=pilot, reviewed_at__isnull=False)
+    for evidence in reviewed.select_related("reviewed_by", "criterion"):
+        entries.append(
+            TimelineEntry(
+                at=evidence.reviewed_at,
+                by=str(evidence.reviewed_by or ""),
+                summary=(
+                    f"Evidence for “{evidence.criterion.text}” "
+                    f"{evidence.get_status_display().lower()}"
+                ),
+                kind="review",
+                detail=evidence.review_comment,
+            )
+        )
+    for signoff in SignOff.objects.filter(pilot=pilot).select_related("signed_by", "criterion"):
+        verb = "signed off" if signoff.verdict == Verdict.SIGNED_OFF else "objected to"
+        entries.append(
+            TimelineEntry(
+                at=signoff.signed_at,
+                by=str(signoff.signed_by),
+                summary=f"{signoff.get_function_display()} {verb} “{signoff.criterion.text}”",
+                kind="signoff",
+                detail=signoff.comment,
+            )
+        )
+    return entries
+
+
+def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
+    """Everything that happened to a pilot and its parts, newest first: who, when and
+    what changed. A fixed number of queries, whatever the number of entries."""
+    entries = _history_entries(pilot) + _record_entries(pilot)
+    # Oldest first, then reversed: of entries recorded at the same instant, the record
+    # a change led to (a decision, then its stage change) comes above the change.
+    return sorted(entries, key=lambda entry: entry.at)[::-1]
+
+
+# "My pilots": a user's own pilots, with what blocks each.
+
+# The charter's three questions, as the short list of what a pilot lacks.
+CHARTER_GAPS = {
+    "has_owner": "no deployment owner",
+    "has_metric": "no success metric",
+    "has_path": "no path to production",
+}
+
+
+@dataclass(frozen=True)
+class MyPilot:
+    pilot: Pilot  # annotated by `with_charter` and `with_stall_flags`
+    roles: tuple[str, ...]  # what the user is to it: "Deployment owner", "Legal review"
+    days_in_stage: int
+    blocker: str  # the next thing blocking it; empty when closed or nothing does
+
+
+def next_blocker_of(pilot: Pilot) -> str:
+    """The next thing blocking a pilot of `my_pilots`, in a few words: an incomplete
+    charter before the start, then the first open or blocked gate, then the decision."""
+    if pilot.stage not in OPEN_STAGES:
+        return ""
+    if pilot.stage == Stage.PROPOSED:
+        gaps = [text for flag, text in CHARTER_GAPS.items() if not getattr(pilot, flag)]
+        if gaps:
+            return "charter: " + ", ".join(gaps)
+    for status in pilot.gate_statuses.all():  # in gate order
+        if status.status in (Readiness.OPEN, Readiness.BLOCKED):
+            blocked = ", an objection is open" if status.status == Readiness.BLOCKED else ""
+            return (
+                f"gate {status.gate.name}: {status.criteria_met} of "
+                f"{status.criteria_required} required criteria met{blocked}"
+            )
+    if pilot.stage == Stage.AWAITING_DECISION:
+        return "decision due"
+    return ""
+
+
+def my_pilots(*, user: User, as_of: date) -> list[MyPilot]:
+    """The pilots a user owns (deployment owner), delivers, decides (named decision
+    maker), holds the risk of, or, for a stakeholder reviewer, has to review.
+
+    A reviewer has to review an open pilot when it has, on a criterion of the
+    reviewer's function, evidence awaiting review, or accepted evidence with no verdict
+    of the function since. Flagged pilots first, then open ones, then closed ones.
+    Two queries, whatever the number of pilots.
+    """
+    mine = (
+        Q(deployment_owner=user)
+        | Q(delivery_owner=user)
+        | Q(decision_maker=user)
+        | Q(risk_owner=user)
+    )
+    pilots = Pilot.objects.all()
+    is_reviewer = user.role == Role.REVIEWER and bool(user.function)
+    if is_reviewer:
+        of_function = Evidence.objects.filter(
+            pilot=OuterRef("pk"), criterion__function=user.function
+        )
+        verdict_since = SignOff.objects.filter(
+            pilot=OuterRef("pilot"),
+            criterion=OuterRef("criterion"),
+            signed_at__gte=OuterRef("reviewed_at"),
+        )
+        pilots = pilots.annotate(
+            review_due=Exists(of_function.filter(status=EvidenceStatus.PENDING)),
+            signoff_due=Exists(
+                of_function.filter(status=EvidenceStatus.ACCEPTED).exclude(Exists(verdict_since))
+            ),
+        )
+        mine |= Q(stage__in=OPEN_STAGES) & (Q(review_due=True) | Q(signoff_due=True))
+    pilots = (
+        with_stall_flags(with_charter(pilots.filter(mine)), as_of=as_of)
+        .select_related("business_unit")
+        .prefetch_related(
+            Prefetch(
+                "gate_statuses",
+                queryset=GateStatus.objects.select_related("gate").order_by("gate__number"),
+            )
+        )
+        .order_by("title", "id")
+    )
+    function = user.get_function_display()
+    rows = []
+    for pilot in pilots:
+        roles = [
+            label
+            for label, user_id in [
+                ("Deployment owner", pilot.deployment_owner_id),
+                ("Delivery owner", pilot.delivery_owner_id),
+                ("Decision maker", pilot.decision_maker_id),
+                ("Risk owner", pilot.risk_owner_id),
+            ]
+            if user_id == user.id
+        ]
+        if is_reviewer and pilot.review_due:
+            roles.append(f"{function} review")
+        if is_reviewer and pilot.signoff_due:
+            roles.append(f"{function} sign-off")
+        rows.append(
+            MyPilot(
+                pilot=pilot,
+                roles=tuple(roles),
+                days_in_stage=pilot.days_in_stage(as_of),
+                blocker=next_blocker_of(pilot),
+            )
+        )
+    rows.sort(
+        key=lambda row: (
+            not (row.pilot.is_stalled or row.pilot.is_drifting),
+            row.pilot.stage not in OPEN_STAGES,
+        )
+    )
+    return rows

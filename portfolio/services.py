@@ -55,6 +55,7 @@ from portfolio.models import (
     SuccessMetric,
     User,
 )
+from portfolio.rules import can_decide_pilot, is_risk_owner, refusal
 from portfolio.selectors import (
     SIGNALS,
     overdue_days,
@@ -140,6 +141,8 @@ def pilot_create(
     )
     if stage == Stage.IN_PRODUCTION and pilot.go_live_on is None:
         pilot.go_live_on = pilot.stage_entered_on
+    if by is not None:
+        pilot._history_user = by  # the history's author, outside a request too
     pilot.full_clean()
     pilot.save()
     StageChange.objects.create(
@@ -177,7 +180,9 @@ def pilot_stage_record(
 
     1. Update the pilot only if its stage is still the one we read, so two moves at
        once cannot both apply: the second finds no row and is refused.
-    2. Record the change with who, when, from, to and why.
+    2. Keep the pilot's history complete: an update writes none of its own, and the
+       next change would otherwise seem to carry the new stage.
+    3. Record the change with who, when, from, to and why.
     """
     from_stage = pilot.stage
     extra = {}
@@ -188,6 +193,9 @@ def pilot_stage_record(
     )
     if changed != 1:
         raise ValidationError("The pilot's stage changed meanwhile; reload and try again.")
+    Pilot.history.bulk_history_create(
+        [Pilot.objects.get(pk=pilot.pk)], update=True, default_user=by
+    )
     pilot.stage, pilot.stage_entered_on = to_stage, on
     for name, value in extra.items():
         setattr(pilot, name, value)
@@ -242,12 +250,9 @@ def pilot_stage_move(
 
 def pilot_check_decision_rights(*, pilot: Pilot, user: User) -> None:
     """The pilot's decision maker (its deployment owner unless another is named) or
-    an executive takes its stage-gate decisions."""
-    if user.role == Role.EXECUTIVE:
-        return
-    if pilot.effective_decision_maker is not None and user.id == pilot.effective_decision_maker.id:
-        return
-    raise PermissionDenied("Only the pilot's decision maker or an executive decides on it.")
+    an executive takes its stage-gate decisions (`portfolio.decide_pilot`)."""
+    if not can_decide_pilot.test(user, pilot):
+        raise PermissionDenied(refusal("portfolio.decide_pilot"))
 
 
 @transaction.atomic
@@ -335,8 +340,8 @@ def decision_defer(*, pilot: Pilot, by: User, reason: str, on: date | None = Non
 def risk_approval_record(
     *, pilot: Pilot, by: User, note: str = "", on: date | None = None
 ) -> RiskApproval:
-    if pilot.risk_owner_id is None or by.id != pilot.risk_owner_id:
-        raise PermissionDenied("Only the pilot's named risk owner approves its risk.")
+    if not is_risk_owner.test(by, pilot):
+        raise PermissionDenied(refusal("portfolio.approve_risk"))
     return RiskApproval.objects.create(
         pilot=pilot, approved_by=by, approved_on=on or timezone.localdate(), note=note.strip()
     )

@@ -148,6 +148,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "simple_history",
+    # Loads portfolio/rules.py, the permissions, at start-up.
+    "rules.apps.AutodiscoverRulesConfig",
     "portfolio",
     "gates",
 ]
@@ -159,6 +162,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the authentication: the history of every change records who made it.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -183,6 +188,12 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "portfolio.User"
+# The object permissions (who edits, decides, approves, reviews) are predicates in
+# portfolio/rules.py.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "rules.permissions.ObjectPermissionBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

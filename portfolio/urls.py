@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from portfolio import views
+from portfolio import accounts, views
 
 admin.site.site_header = "Pilotgate administration"
 admin.site.site_title = "Pilotgate"
@@ -14,12 +14,33 @@ urlpatterns = [
     path("export.json", views.export_json, name="export_json"),
     path("report/", views.board_report, name="board_report"),
     path("pilots/<int:pilot_id>/", views.pilot_detail, name="pilot_detail"),
+    path("my/pilots/", views.my_pilots, name="my_pilots"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("alerts/unsubscribe/<str:token>/", views.alerts_unsubscribe, name="alerts_unsubscribe"),

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -20,12 +21,14 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+from rules import has_perm
 
-from portfolio import services
+from portfolio import selectors, services
 from portfolio.charts import dashboard_charts
 from portfolio.exports import portfolio_csv_rows
 from portfolio.forms import PeriodForm, PilotFilterForm
 from portfolio.models import Pilot
+from portfolio.rules import REFUSALS
 from portfolio.selectors import (
     GATE_KEYS,
     SIGNALS,
@@ -35,6 +38,7 @@ from portfolio.selectors import (
     overdue_days,
     pilot_page_queryset,
     pilot_table,
+    pilot_timeline,
     portfolio_export,
     stall_list,
     stall_signals_of,
@@ -43,6 +47,29 @@ from portfolio.selectors import (
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
+
+
+def _get_pilot_for_user(
+    request: HttpRequest,
+    pilot_id: int,
+    *,
+    perm: str | None = None,
+    queryset: QuerySet[Pilot] | None = None,
+) -> Pilot:
+    """The pilot `pilot_id` (from `queryset` when given) if the signed-in user may
+    `perm` it, a permission of portfolio/rules.py. Without `perm`, reading: every
+    signed-in user reads the whole portfolio.
+
+    Raises Http404 when there is no such pilot, PermissionDenied (the 403 page, saying
+    what was refused and why) when the user may not.
+    """
+    pilot = get_object_or_404(Pilot.objects.all() if queryset is None else queryset, pk=pilot_id)
+    checks = ["portfolio.view_pilot"] + ([perm] if perm else [])
+    for name in checks:
+        if not has_perm(name, request.user, pilot):
+            action, why = REFUSALS[name]
+            raise PermissionDenied(f"You tried to {action} ({pilot.title}). {why}")
+    return pilot
 
 
 def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
@@ -164,17 +191,27 @@ def board_report(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def pilot_detail(request: HttpRequest, pilot_id: int) -> HttpResponse:
-    pilot = get_object_or_404(pilot_page_queryset(as_of=timezone.localdate()), pk=pilot_id)
+    as_of = timezone.localdate()
+    pilot = _get_pilot_for_user(request, pilot_id, queryset=pilot_page_queryset(as_of=as_of))
     return render(
         request,
         "portfolio/pilot_detail.html",
         {
             "pilot": pilot,
-            "days_in_stage": pilot.days_in_stage(timezone.localdate()),
+            "days_in_stage": pilot.days_in_stage(as_of),
             "charter_missing": charter_missing_of(pilot),
             "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
+            "timeline": pilot_timeline(pilot=pilot),
         },
     )
+
+
+@require_GET
+@login_required
+def my_pilots(request: HttpRequest) -> HttpResponse:
+    as_of = timezone.localdate()
+    rows = selectors.my_pilots(user=request.user, as_of=as_of)
+    return render(request, "portfolio/my_pilots.html", {"rows": rows, "as_of": as_of})
 
 
 # Health, and the pages behind the links in stall emails (signed links, no sign-in).

@@ -1,0 +1,103 @@
+"""Who may do what to a pilot: the decision rights of DOMAIN.md, written once.
+
+Every signed-in user may read the whole portfolio; the permissions below guard the
+writes. Views check them with `_get_pilot_for_user(..., perm=...)`, services call the
+predicates themselves, so the rule is the same whichever way a change comes in.
+
+Check them with `rules.has_perm(name, user, obj)`, not `user.has_perm(name, obj)`:
+Django's `has_perm` lets every superuser through, and governance admins are
+superusers (for the admin site) without any decision right over pilots.
+"""
+
+import rules
+
+from portfolio.models import Role
+
+
+@rules.predicate
+def is_signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+@rules.predicate
+def is_executive(user) -> bool:
+    return is_signed_in(user) and user.role == Role.EXECUTIVE
+
+
+def _is(user, user_id: int | None) -> bool:
+    # An anonymous user has no id: never matches an empty role of a pilot.
+    return is_signed_in(user) and user_id is not None and user.pk == user_id
+
+
+@rules.predicate
+def is_deployment_owner(user, pilot) -> bool:
+    return _is(user, pilot.deployment_owner_id)
+
+
+@rules.predicate
+def is_delivery_owner(user, pilot) -> bool:
+    return _is(user, pilot.delivery_owner_id)
+
+
+@rules.predicate
+def is_decision_maker(user, pilot) -> bool:
+    """The named decision maker, or the deployment owner when nobody else is named."""
+    return _is(user, pilot.decision_maker_id or pilot.deployment_owner_id)
+
+
+@rules.predicate
+def is_risk_owner(user, pilot) -> bool:
+    return _is(user, pilot.risk_owner_id)
+
+
+@rules.predicate
+def is_reviewer_of_function(user, criterion) -> bool:
+    """A stakeholder reviewer from the function that owns the criterion."""
+    return (
+        is_signed_in(user)
+        and user.role == Role.REVIEWER
+        and bool(criterion.function)
+        and user.function == criterion.function
+    )
+
+
+can_edit_pilot = is_deployment_owner | is_delivery_owner
+can_decide_pilot = is_decision_maker | is_executive
+
+rules.add_perm("portfolio.view_pilot", is_signed_in)
+# The charter, the parts (metric, readings, KPIs, path, conditions, costs), evidence.
+rules.add_perm("portfolio.edit_pilot", can_edit_pilot)
+# Stage-gate decisions and deferrals.
+rules.add_perm("portfolio.decide_pilot", can_decide_pilot)
+# The formal approval a high-risk pilot needs before Scale.
+rules.add_perm("portfolio.approve_risk", is_risk_owner)
+# Accept or reject evidence, sign off or object: the object is the criterion.
+rules.add_perm("gates.review_criterion", is_reviewer_of_function)
+
+# What a refused user tried, and why not: the 403 page and the services say the same.
+REFUSALS = {
+    "portfolio.view_pilot": ("see this pilot", "Sign in to read the portfolio."),
+    "portfolio.edit_pilot": (
+        "change this pilot",
+        "Only the pilot's deployment owner or delivery owner edits its charter, parts "
+        "and evidence.",
+    ),
+    "portfolio.decide_pilot": (
+        "decide on this pilot",
+        "Only the pilot's decision maker or an executive decides on it.",
+    ),
+    "portfolio.approve_risk": (
+        "approve this pilot's risk",
+        "Only the pilot's named risk owner approves its risk.",
+    ),
+    "gates.review_criterion": (
+        "review this criterion",
+        "Only a stakeholder reviewer from the function that owns a criterion reviews "
+        "and signs it off.",
+    ),
+}
+
+
+def refusal(perm: str) -> str:
+    """Why `perm` was refused, in one sentence."""
+    return REFUSALS[perm][1]
