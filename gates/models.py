@@ -6,6 +6,8 @@ of each pilot at each gate; it is written only by `gates.services.readiness_refr
 which every service that changes evidence, sign-offs, criteria or a risk tier calls.
 """
 
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -64,11 +66,17 @@ class EvidenceStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+def evidence_upload_to(evidence: "Evidence", filename: str) -> str:
+    # Under MEDIA_ROOT, never served as public media: `evidence_file` checks access.
+    return f"evidence/{evidence.pilot_id}/{filename}"
+
+
 class Evidence(models.Model):
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="evidence")
     criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="evidence")
     text = models.TextField(blank=True)
     link = models.URLField(max_length=500, blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, max_length=300, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -91,6 +99,10 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"Evidence for {self.criterion} ({self.get_status_display()})"
+
+    @property
+    def file_name(self) -> str:
+        return PurePath(self.file.name).name if self.file else ""
 
 
 class Verdict(models.TextChoices):

@@ -3,8 +3,10 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import PurePath
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,9 +21,66 @@ from gates.models import (
     Verdict,
 )
 from portfolio.models import Pilot, User
+from portfolio.rules import is_evidence_reviewer, is_reviewer_of_function, refusal
 
 # SQLite caps the number of parameters in one statement; stay well below it.
 CHUNK = 500
+
+MAX_EVIDENCE_FILE_BYTES = 10 * 1024 * 1024
+
+_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # doc, xls, ppt
+_ZIP = (b"PK\x03\x04",)  # docx, xlsx, pptx, odt, ods, odp
+_TEXT = ()  # any bytes but NUL
+# Extension -> (the content types a browser sends for it, how the file starts). The
+# declared type and the first bytes must both fit: a renamed executable is refused.
+EVIDENCE_FILE_TYPES: dict[str, tuple[set[str], tuple[bytes, ...]]] = {
+    "pdf": ({"application/pdf"}, (b"%PDF-",)),
+    "png": ({"image/png"}, (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ({"image/jpeg", "image/pjpeg"}, (b"\xff\xd8\xff",)),
+    "jpeg": ({"image/jpeg", "image/pjpeg"}, (b"\xff\xd8\xff",)),
+    "gif": ({"image/gif"}, (b"GIF87a", b"GIF89a")),
+    "webp": ({"image/webp"}, (b"RIFF",)),
+    "doc": ({"application/msword"}, _OLE),
+    "xls": ({"application/vnd.ms-excel"}, _OLE),
+    "ppt": ({"application/vnd.ms-powerpoint"}, _OLE),
+    "docx": ({"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}, _ZIP),
+    "xlsx": ({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, _ZIP),
+    "pptx": (
+        {"application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+        _ZIP,
+    ),
+    "odt": ({"application/vnd.oasis.opendocument.text"}, _ZIP),
+    "ods": ({"application/vnd.oasis.opendocument.spreadsheet"}, _ZIP),
+    "odp": ({"application/vnd.oasis.opendocument.presentation"}, _ZIP),
+    # Windows browsers send a CSV file as an Excel one.
+    "csv": ({"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"}, _TEXT),
+    "txt": ({"text/plain"}, _TEXT),
+}
+
+
+def evidence_file_check(file: UploadedFile) -> None:
+    """Refuse a file that is too large, or whose extension, declared content type or
+    first bytes are not those of an allowed kind of document."""
+    allowed = ", ".join(EVIDENCE_FILE_TYPES)
+    extension = PurePath(file.name or "").suffix.lower().lstrip(".")
+    if extension not in EVIDENCE_FILE_TYPES:
+        raise ValidationError(
+            {"file": f"Files of this type are not accepted; send one of: {allowed}."}
+        )
+    if file.size > MAX_EVIDENCE_FILE_BYTES:
+        raise ValidationError({"file": "The file is larger than 10 MB."})
+    content_types, signatures = EVIDENCE_FILE_TYPES[extension]
+    file.seek(0)
+    head = file.read(2048)
+    file.seek(0)
+    if signatures:
+        fits = any(head.startswith(signature) for signature in signatures)
+    else:
+        fits = b"\x00" not in head
+    if (file.content_type or "").lower() not in content_types or not fits:
+        raise ValidationError(
+            {"file": f"The file's content is not a .{extension} file; send one of: {allowed}."}
+        )
 
 
 def criterion_met(criterion: Criterion, *, accepted: set[int], verdicts: dict[int, str]) -> bool:
@@ -131,16 +190,20 @@ def evidence_submit(
     by: User,
     text: str = "",
     link: str = "",
+    file: UploadedFile | None = None,
     at: datetime | None = None,
 ) -> Evidence:
     _check_applies(pilot, criterion)
-    if not text.strip() and not link.strip():
-        raise ValidationError("Evidence needs a text or a link.")
+    if not text.strip() and not link.strip() and not file:
+        raise ValidationError("Evidence needs a text, a link or a file.")
+    if file:
+        evidence_file_check(file)
     evidence = Evidence(
         pilot=pilot,
         criterion=criterion,
         text=text.strip(),
         link=link.strip(),
+        file=file or "",
         submitted_by=by,
         submitted_at=at or timezone.now(),
     )
@@ -156,8 +219,11 @@ def evidence_review(
     """Accept or reject evidence. A verdict is final: new evidence supersedes it.
 
     The update is conditional on the evidence still pending, so two reviewers acting
-    at once cannot both give a verdict.
+    at once cannot both give a verdict. Only a reviewer of the criterion's function
+    (`gates.review_evidence`) gives one.
     """
+    if not is_evidence_reviewer.test(by, evidence.criterion):
+        raise PermissionDenied(refusal("gates.review_evidence"))
     if not accept and not comment.strip():
         raise ValidationError({"review_comment": "Say why the evidence is rejected."})
     status = EvidenceStatus.ACCEPTED if accept else EvidenceStatus.REJECTED
@@ -186,8 +252,11 @@ def signoff_record(
     _check_applies(pilot, criterion)
     if not criterion.function:
         raise ValidationError("This criterion needs no sign-off: accepted evidence proves it.")
-    if by.function != criterion.function:
-        raise ValidationError(f"Only {criterion.get_function_display()} signs this criterion off.")
+    if not is_reviewer_of_function.test(by, criterion):
+        raise PermissionDenied(
+            f"Only a {criterion.get_function_display()} stakeholder reviewer signs this "
+            "criterion off. " + refusal("gates.review_criterion")
+        )
     if verdict == Verdict.OBJECTED and not comment.strip():
         raise ValidationError({"comment": "An objection needs a comment saying what is wrong."})
     signoff = SignOff(

@@ -3,7 +3,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from portfolio.models import BusinessUnit, RiskTier, Stage, User
+from gates.models import Verdict
+from portfolio.models import BusinessUnit, Outcome, RiskTier, Stage, User
 from portfolio.selectors import GATE_KEYS
 
 STATES = [
@@ -88,3 +89,65 @@ class PeriodForm(forms.Form):
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         end = data.get("end") or today
         return data.get("start") or end - timedelta(days=90), end
+
+
+# The pilot page's action forms. Each only shapes and checks the input; the rules
+# (stage moves, decision rights, the charter, the risk owner's approval) are in the
+# services the views call.
+
+
+def errors_from(form: forms.Form, exc) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has
+    one, otherwise on the form as a whole."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class StageMoveForm(forms.Form):
+    to_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Outcome.choices)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    conditions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+
+
+class DeferralForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class RiskApprovalForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+
+
+class EvidenceForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+    link = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    file = forms.FileField(
+        required=False,
+        help_text="PDF, image, Office document, CSV or text; at most 10 MB.",
+    )
+
+
+class EvidenceReviewForm(forms.Form):
+    verdict = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+
+class SignOffForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Verdict.choices)
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )

@@ -11,7 +11,7 @@ superusers (for the admin site) without any decision right over pilots.
 
 import rules
 
-from portfolio.models import Role
+from portfolio.models import Function, Role
 
 
 @rules.predicate
@@ -61,6 +61,16 @@ def is_reviewer_of_function(user, criterion) -> bool:
     )
 
 
+@rules.predicate
+def is_evidence_reviewer(user, criterion) -> bool:
+    """Who accepts or rejects evidence on a criterion: the reviewers of its function
+    (`is_reviewer_of_function`); where no function owns the criterion (evidence alone
+    proves it), a stakeholder reviewer of the business function."""
+    if criterion.function:
+        return is_reviewer_of_function(user, criterion)
+    return is_signed_in(user) and user.role == Role.REVIEWER and user.function == Function.BUSINESS
+
+
 can_edit_pilot = is_deployment_owner | is_delivery_owner
 can_decide_pilot = is_decision_maker | is_executive
 
@@ -73,6 +83,8 @@ rules.add_perm("portfolio.decide_pilot", can_decide_pilot)
 rules.add_perm("portfolio.approve_risk", is_risk_owner)
 # Accept or reject evidence, sign off or object: the object is the criterion.
 rules.add_perm("gates.review_criterion", is_reviewer_of_function)
+# Accept or reject evidence: as above, and the business reviewers where no function owns it.
+rules.add_perm("gates.review_evidence", is_evidence_reviewer)
 
 # What a refused user tried, and why not: the 403 page and the services say the same.
 REFUSALS = {
@@ -94,6 +106,11 @@ REFUSALS = {
         "review this criterion",
         "Only a stakeholder reviewer from the function that owns a criterion reviews "
         "and signs it off.",
+    ),
+    "gates.review_evidence": (
+        "review this evidence",
+        "Only a stakeholder reviewer from the function that owns a criterion (the business "
+        "where no function does) accepts or rejects its evidence.",
     ),
 }
 

@@ -1135,3 +1135,77 @@ def my_pilots(*, user: User, as_of: date) -> list[MyPilot]:
         )
     )
     return rows
+
+
+# The pilot page's gate checklist: every criterion applying to the pilot, with its
+# evidence, the verdicts on it, the function's sign-off or objection, and who acts next.
+
+
+@dataclass
+class ChecklistItem:
+    criterion: Criterion
+    evidence: list[Evidence]  # oldest first
+    signoff: SignOff | None  # the current sign-off or objection
+    met: bool
+    next_step: str  # who is expected to act, and how; empty when nothing is due
+    forms: dict  # the view's forms for this criterion, by name
+
+
+@dataclass
+class ChecklistGate:
+    gate: Gate
+    items: list[ChecklistItem]
+
+
+def _next_step(criterion: Criterion, evidence: list[Evidence], signoff: SignOff | None) -> str:
+    reviewer = f"{(criterion.get_function_display() or 'Business')} reviewer"
+    if signoff is not None and signoff.verdict == Verdict.OBJECTED:
+        return f"Owner: resolve the {criterion.get_function_display()} objection"
+    if any(item.status == EvidenceStatus.PENDING for item in evidence):
+        return f"{reviewer}: review the evidence"
+    if not any(item.status == EvidenceStatus.ACCEPTED for item in evidence):
+        return "Owner: add evidence"
+    if criterion.function and (signoff is None or signoff.verdict != Verdict.SIGNED_OFF):
+        return f"{reviewer}: sign off or object"
+    return ""
+
+
+def pilot_checklist(*, pilot: Pilot) -> list[ChecklistGate]:
+    """The criteria applying to the pilot's risk tier, by gate, each with its evidence
+    and current sign-off. Three queries, whatever the number of criteria, evidence
+    and sign-offs."""
+    criteria = [
+        criterion
+        for criterion in Criterion.objects.select_related("gate")
+        if criterion.applies_to(pilot.risk_tier)
+    ]
+    evidence_by_criterion: dict[int, list[Evidence]] = {}
+    for evidence in Evidence.objects.filter(pilot=pilot).select_related(
+        "submitted_by", "reviewed_by"
+    ):
+        evidence_by_criterion.setdefault(evidence.criterion_id, []).append(evidence)
+    signoffs: dict[int, SignOff] = {}
+    for signoff in SignOff.objects.filter(pilot=pilot).select_related("signed_by").order_by("id"):
+        signoffs[signoff.criterion_id] = signoff  # the latest wins
+    accepted = {
+        criterion_id
+        for criterion_id, items in evidence_by_criterion.items()
+        if any(item.status == EvidenceStatus.ACCEPTED for item in items)
+    }
+    verdicts = {criterion_id: signoff.verdict for criterion_id, signoff in signoffs.items()}
+    gates: dict[int, ChecklistGate] = {}
+    for criterion in criteria:
+        evidence = evidence_by_criterion.get(criterion.id, [])
+        signoff = signoffs.get(criterion.id)
+        gates.setdefault(criterion.gate_id, ChecklistGate(gate=criterion.gate, items=[]))
+        gates[criterion.gate_id].items.append(
+            ChecklistItem(
+                criterion=criterion,
+                evidence=evidence,
+                signoff=signoff,
+                met=criterion_met(criterion, accepted=accepted, verdicts=verdicts),
+                next_step=_next_step(criterion, evidence, signoff),
+                forms={},
+            )
+        )
+    return list(gates.values())

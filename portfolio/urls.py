@@ -14,6 +14,34 @@ urlpatterns = [
     path("export.json", views.export_json, name="export_json"),
     path("report/", views.board_report, name="board_report"),
     path("pilots/<int:pilot_id>/", views.pilot_detail, name="pilot_detail"),
+    path("pilots/<int:pilot_id>/stage/", views.pilot_move, name="pilot_move"),
+    path("pilots/<int:pilot_id>/decision/", views.pilot_decide, name="pilot_decide"),
+    path("pilots/<int:pilot_id>/deferral/", views.pilot_defer, name="pilot_defer"),
+    path(
+        "pilots/<int:pilot_id>/risk-approval/",
+        views.pilot_risk_approve,
+        name="pilot_risk_approve",
+    ),
+    path(
+        "pilots/<int:pilot_id>/criteria/<int:criterion_id>/evidence/",
+        views.evidence_add,
+        name="evidence_add",
+    ),
+    path(
+        "pilots/<int:pilot_id>/criteria/<int:criterion_id>/signoff/",
+        views.signoff_add,
+        name="signoff_add",
+    ),
+    path(
+        "pilots/<int:pilot_id>/evidence/<int:evidence_id>/review/",
+        views.evidence_review_record,
+        name="evidence_review",
+    ),
+    path(
+        "pilots/<int:pilot_id>/evidence/<int:evidence_id>/file/",
+        views.evidence_file,
+        name="evidence_file",
+    ),
     path("my/pilots/", views.my_pilots, name="my_pilots"),
     path(
         "accounts/login/",

@@ -8,26 +8,47 @@ from functools import wraps
 
 import redis
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rules import has_perm
 
+from gates.models import Criterion, Evidence, EvidenceStatus
+from gates.services import evidence_review, evidence_submit, signoff_record
 from portfolio import selectors, services
 from portfolio.charts import dashboard_charts
 from portfolio.exports import portfolio_csv_rows
-from portfolio.forms import PeriodForm, PilotFilterForm
-from portfolio.models import Pilot
+from portfolio.forms import (
+    DecisionForm,
+    DeferralForm,
+    EvidenceForm,
+    EvidenceReviewForm,
+    PeriodForm,
+    PilotFilterForm,
+    RiskApprovalForm,
+    SignOffForm,
+    StageMoveForm,
+    errors_from,
+)
+from portfolio.models import Outcome, Pilot, RiskTier, Stage
 from portfolio.rules import REFUSALS
 from portfolio.selectors import (
     GATE_KEYS,
@@ -36,6 +57,7 @@ from portfolio.selectors import (
     dashboard_figures,
     decisions_between,
     overdue_days,
+    pilot_checklist,
     pilot_page_queryset,
     pilot_table,
     pilot_timeline,
@@ -188,22 +210,274 @@ def board_report(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _stage_actions(user, pilot: Pilot) -> dict:
+    """What the user may do to the pilot's stage now: the forms the stage panel shows."""
+    can_decide = has_perm("portfolio.decide_pilot", user, pilot)
+    moves = services.MANUAL_MOVES.get(pilot.stage, set())
+    return {
+        "moves": [
+            (stage, MOVE_LABELS[stage])
+            for stage in Stage
+            if stage in moves and has_perm("portfolio.edit_pilot", user, pilot)
+        ],
+        "outcomes": [
+            (outcome, outcome.label)
+            for outcome in Outcome
+            if can_decide and pilot.stage in services.DECISION_FROM[outcome]
+        ],
+        "can_defer": can_decide and pilot.stage == Stage.AWAITING_DECISION,
+        "can_approve_risk": pilot.risk_tier == RiskTier.HIGH
+        and pilot.stage == Stage.AWAITING_DECISION
+        and has_perm("portfolio.approve_risk", user, pilot),
+    }
+
+
+# The button that makes each manual stage move.
+MOVE_LABELS = {
+    Stage.PILOTING: "Start the pilot",
+    Stage.AWAITING_DECISION: "Mark awaiting decision",
+    Stage.IN_PRODUCTION: "Mark live (in production)",
+}
+
+
+def _checklist(user, pilot: Pilot, failed: tuple | None = None) -> list:
+    """The gate checklist with the forms the user may use on each criterion: fresh
+    ones, except `failed` ((kind, object id), bound form) shown with its errors."""
+    failed_key, failed_form = failed or (None, None)
+
+    def form(kind: str, obj_id: int, form_class):
+        return failed_form if failed_key == (kind, obj_id) else form_class(prefix=f"{kind}{obj_id}")
+
+    can_edit = has_perm("portfolio.edit_pilot", user, pilot)
+    checklist = pilot_checklist(pilot=pilot)
+    for group in checklist:
+        for item in group.items:
+            criterion = item.criterion
+            if can_edit:
+                item.forms["evidence"] = form("evidence", criterion.id, EvidenceForm)
+            if criterion.function and has_perm("gates.review_criterion", user, criterion):
+                item.forms["signoff"] = form("signoff", criterion.id, SignOffForm)
+            if has_perm("gates.review_evidence", user, criterion):
+                for evidence in item.evidence:
+                    if evidence.status == EvidenceStatus.PENDING:
+                        evidence.review_form = form("review", evidence.id, EvidenceReviewForm)
+    return checklist
+
+
+def _pilot_page(
+    request: HttpRequest,
+    pilot_id: int,
+    *,
+    status: int = 200,
+    done: str = "",
+    partial: str = "stage-panel",
+    **forms,
+) -> HttpResponse:
+    """The pilot page, or only one of its panels (`partial`) for an htmx request, with
+    the action forms given (bound, with their errors) or fresh ones."""
+    as_of = timezone.localdate()
+    pilot = _get_pilot_for_user(request, pilot_id, queryset=pilot_page_queryset(as_of=as_of))
+    context = {
+        "pilot": pilot,
+        "days_in_stage": pilot.days_in_stage(as_of),
+        "actions": _stage_actions(request.user, pilot),
+        "move_form": forms.get("move_form"),
+        "decision_form": forms.get("decision_form") or DecisionForm(),
+        "deferral_form": forms.get("deferral_form") or DeferralForm(),
+        "risk_form": forms.get("risk_form") or RiskApprovalForm(),
+        "done": done,
+    }
+    htmx_panel = request.htmx and not request.htmx.history_restore_request
+    if not htmx_panel or partial == "checklist":
+        context["checklist"] = _checklist(request.user, pilot, forms.get("checklist_form"))
+    if htmx_panel:
+        # htmx swaps only successful responses: a refusal comes back as 200, with errors.
+        response = render(request, f"portfolio/pilot_detail.html#{partial}", context)
+    else:
+        context.update(
+            charter_missing=charter_missing_of(pilot),
+            signals=[SIGNALS[key] for key in stall_signals_of(pilot)],
+            timeline=pilot_timeline(pilot=pilot),
+        )
+        response = render(request, "portfolio/pilot_detail.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _stage_action_done(
+    request: HttpRequest,
+    pilot_id: int,
+    *,
+    form_name: str,
+    form,
+    done: str,
+    partial: str = "stage-panel",
+    key: tuple | None = None,
+) -> HttpResponse:
+    """After an action on the page: with errors, the page again with them (400 without
+    JavaScript); otherwise the panel for htmx, or a redirect with a message (PRG)."""
+    if form.errors:
+        failed = (key, form) if key else form  # a checklist form names its criterion
+        return _pilot_page(request, pilot_id, status=400, partial=partial, **{form_name: failed})
+    if request.htmx:
+        return _pilot_page(request, pilot_id, done=done, partial=partial)
+    messages.success(request, done)
+    return redirect("pilot_detail", pilot_id=pilot_id)
+
+
 @require_GET
 @login_required
 def pilot_detail(request: HttpRequest, pilot_id: int) -> HttpResponse:
-    as_of = timezone.localdate()
-    pilot = _get_pilot_for_user(request, pilot_id, queryset=pilot_page_queryset(as_of=as_of))
-    return render(
+    return _pilot_page(request, pilot_id)
+
+
+@require_POST
+@login_required
+def pilot_move(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.edit_pilot")
+    form = StageMoveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pilot_stage_move(
+                pilot=pilot, to_stage=form.cleaned_data["to_stage"], by=request.user
+            )
+        except ValidationError as exc:
+            errors_from(form, exc)
+    done = f"The pilot is now {pilot.get_stage_display().lower()}."
+    return _stage_action_done(request, pilot_id, form_name="move_form", form=form, done=done)
+
+
+@require_POST
+@login_required
+def pilot_decide(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.decide_pilot")
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_record(pilot=pilot, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_from(form, exc)
+    outcome = dict(Outcome.choices).get(form.cleaned_data.get("outcome"), "")
+    done = f"Decision recorded: {outcome}."
+    return _stage_action_done(request, pilot_id, form_name="decision_form", form=form, done=done)
+
+
+@require_POST
+@login_required
+def pilot_defer(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.decide_pilot")
+    form = DeferralForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decision_defer(pilot=pilot, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_from(form, exc)
+    done = "The decision is deferred; the deferral is recorded."
+    return _stage_action_done(request, pilot_id, form_name="deferral_form", form=form, done=done)
+
+
+@require_POST
+@login_required
+def pilot_risk_approve(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.approve_risk")
+    form = RiskApprovalForm(request.POST)
+    if form.is_valid():
+        services.risk_approval_record(pilot=pilot, by=request.user, **form.cleaned_data)
+    done = "Your risk approval is recorded."
+    return _stage_action_done(request, pilot_id, form_name="risk_form", form=form, done=done)
+
+
+def _require(request: HttpRequest, perm: str, obj, title: str) -> None:
+    if not has_perm(perm, request.user, obj):
+        action, why = REFUSALS[perm]
+        raise PermissionDenied(f"You tried to {action} ({title}). {why}")
+
+
+@require_POST
+@login_required
+def evidence_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.edit_pilot")
+    criterion = get_object_or_404(Criterion, pk=criterion_id)
+    form = EvidenceForm(request.POST, request.FILES, prefix=f"evidence{criterion.id}")
+    if form.is_valid():
+        try:
+            evidence_submit(pilot=pilot, criterion=criterion, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_from(form, exc)
+    return _stage_action_done(
         request,
-        "portfolio/pilot_detail.html",
-        {
-            "pilot": pilot,
-            "days_in_stage": pilot.days_in_stage(as_of),
-            "charter_missing": charter_missing_of(pilot),
-            "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
-            "timeline": pilot_timeline(pilot=pilot),
-        },
+        pilot_id,
+        form_name="checklist_form",
+        form=form,
+        key=("evidence", criterion.id),
+        done=f"Evidence recorded for: {criterion.text}",
+        partial="checklist",
     )
+
+
+@require_POST
+@login_required
+def evidence_review_record(request: HttpRequest, pilot_id: int, evidence_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id)
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("criterion"), pk=evidence_id, pilot=pilot
+    )
+    _require(request, "gates.review_evidence", evidence.criterion, pilot.title)
+    form = EvidenceReviewForm(request.POST, prefix=f"review{evidence.id}")
+    if form.is_valid():
+        try:
+            evidence_review(
+                evidence=evidence,
+                by=request.user,
+                accept=form.cleaned_data["verdict"] == "accept",
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            errors_from(form, exc)
+    return _stage_action_done(
+        request,
+        pilot_id,
+        form_name="checklist_form",
+        form=form,
+        key=("review", evidence.id),
+        done=f"Your review is recorded for: {evidence.criterion.text}",
+        partial="checklist",
+    )
+
+
+@require_POST
+@login_required
+def signoff_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id)
+    criterion = get_object_or_404(Criterion, pk=criterion_id)
+    _require(request, "gates.review_criterion", criterion, pilot.title)
+    form = SignOffForm(request.POST, prefix=f"signoff{criterion.id}")
+    if form.is_valid():
+        try:
+            signoff_record(pilot=pilot, criterion=criterion, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors_from(form, exc)
+    return _stage_action_done(
+        request,
+        pilot_id,
+        form_name="checklist_form",
+        form=form,
+        key=("signoff", criterion.id),
+        done=f"Your verdict is recorded for: {criterion.text}",
+        partial="checklist",
+    )
+
+
+@require_GET
+@login_required
+def evidence_file(request: HttpRequest, pilot_id: int, evidence_id: int) -> FileResponse:
+    """An evidence file, to signed-in users only (never a public media URL), as a
+    download so that the browser never renders it as a page."""
+    pilot = _get_pilot_for_user(request, pilot_id)
+    evidence = get_object_or_404(Evidence, pk=evidence_id, pilot=pilot)
+    if not evidence.file:
+        raise Http404("This evidence has no file.")
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name)
 
 
 @require_GET

@@ -82,11 +82,14 @@ def reviewer(function: str) -> User:
 
 def criterion_meet(*, pilot, criterion: Criterion, by: User) -> None:
     """Make one criterion met for a pilot: accepted evidence and, where the criterion
-    belongs to a function, that function's sign-off."""
+    belongs to a function, that function's sign-off, both given by a reviewer of the
+    criterion's function (of the business where no function owns it)."""
     evidence = gate_services.evidence_submit(
         pilot=pilot, criterion=criterion, by=by, text=f"Evidence for {criterion.text}"
     )
-    gate_services.evidence_review(evidence=evidence, by=reviewer("risk"), accept=True)
+    gate_services.evidence_review(
+        evidence=evidence, by=reviewer(criterion.function or "business"), accept=True
+    )
     if criterion.function:
         gate_services.signoff_record(
             pilot=pilot,

@@ -1,7 +1,7 @@
 """Gate services: readiness, evidence, reviews and sign-offs."""
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -40,7 +40,9 @@ def required(key: str, *, function: str | None = None) -> Criterion:
 
 def accepted_evidence(pilot: Pilot, criterion: Criterion, by) -> Evidence:
     evidence = evidence_submit(pilot=pilot, criterion=criterion, by=by, text="Proof")
-    return evidence_review(evidence=evidence, by=reviewer("risk"), accept=True)
+    return evidence_review(
+        evidence=evidence, by=reviewer(criterion.function or "business"), accept=True
+    )
 
 
 def sign(pilot: Pilot, criterion: Criterion, verdict: str = "signed_off", comment: str = ""):
@@ -175,12 +177,14 @@ def test_it_does_not_count_rejected_evidence(alice):
     evidence = evidence_submit(pilot=pilot, criterion=criterion, by=alice, text="A guess")
 
     # when
-    evidence_review(evidence=evidence, by=reviewer("risk"), accept=False, comment="Not measured")
+    evidence_review(
+        evidence=evidence, by=reviewer("business"), accept=False, comment="Not measured"
+    )
 
     # then
     evidence.refresh_from_db()
     assert (evidence.status, evidence.review_comment) == ("rejected", "Not measured")
-    assert evidence.reviewed_by == reviewer("risk")
+    assert evidence.reviewed_by == reviewer("business")
     assert status(pilot, "value").criteria_met == 0
 
 
@@ -188,7 +192,7 @@ def test_it_counts_new_accepted_evidence_after_a_rejection(alice):
     pilot = make_chartered_pilot(owner=alice)
     criterion = required("value", function="")
     first = evidence_submit(pilot=pilot, criterion=criterion, by=alice, text="A guess")
-    evidence_review(evidence=first, by=reviewer("risk"), accept=False, comment="Not measured")
+    evidence_review(evidence=first, by=reviewer("business"), accept=False, comment="Not measured")
 
     accepted_evidence(pilot, criterion, alice)
 
@@ -279,11 +283,11 @@ def test_it_refuses_a_sign_off_by_a_reviewer_of_another_function(alice):
     before = statuses(pilot)
 
     # when
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(PermissionDenied) as error:
         signoff_record(pilot=pilot, criterion=criterion, by=reviewer("it"), verdict="signed_off")
 
     # then
-    assert error.value.messages == ["Only Legal signs this criterion off."]
+    assert str(error.value).startswith("Only a Legal stakeholder reviewer signs this criterion")
     assert not SignOff.objects.exists()
     assert statuses(pilot) == before
 
@@ -376,7 +380,7 @@ def test_it_refuses_evidence_without_text_or_link(alice, text, link):
             pilot=pilot, criterion=required("ownership"), by=alice, text=text, link=link
         )
 
-    assert error.value.messages == ["Evidence needs a text or a link."]
+    assert error.value.messages == ["Evidence needs a text, a link or a file."]
     assert not Evidence.objects.exists()
 
 
@@ -413,14 +417,14 @@ def test_it_refuses_to_review_the_same_evidence_twice(alice):
 
     # when
     with pytest.raises(ValidationError) as error:
-        evidence_review(evidence=evidence, by=reviewer("legal"), accept=False, comment="No")
+        evidence_review(evidence=evidence, by=reviewer("business"), accept=False, comment="No")
 
     # then
     assert error.value.messages == ["This evidence has already been reviewed."]
     evidence.refresh_from_db()
     assert (evidence.status, evidence.reviewed_by, evidence.reviewed_at) == (
         "accepted",
-        reviewer("risk"),
+        reviewer("business"),
         reviewed_at,
     )
     assert evidence.review_comment == ""
@@ -433,10 +437,10 @@ def test_it_refuses_a_review_from_a_stale_copy_of_the_evidence(alice):
         pilot=pilot, criterion=required("value", function=""), by=alice, text="Baseline"
     )
     stale = Evidence.objects.get(pk=evidence.pk)
-    evidence_review(evidence=evidence, by=reviewer("risk"), accept=False, comment="Too old")
+    evidence_review(evidence=evidence, by=reviewer("business"), accept=False, comment="Too old")
 
     with pytest.raises(ValidationError):
-        evidence_review(evidence=stale, by=reviewer("legal"), accept=True)
+        evidence_review(evidence=stale, by=reviewer("business"), accept=True)
 
     assert Evidence.objects.get(pk=evidence.pk).status == "rejected"
     assert status(pilot, "value").criteria_met == 0
@@ -447,7 +451,12 @@ def test_it_refuses_a_rejection_without_a_comment(alice):
     evidence = evidence_submit(pilot=pilot, criterion=required("ownership"), by=alice, text="X")
 
     with pytest.raises(ValidationError) as error:
-        evidence_review(evidence=evidence, by=reviewer("risk"), accept=False, comment=" ")
+        evidence_review(
+            evidence=evidence,
+            by=reviewer(required("ownership").function or "business"),
+            accept=False,
+            comment=" ",
+        )
 
     assert error.value.message_dict == {"review_comment": ["Say why the evidence is rejected."]}
     evidence.refresh_from_db()

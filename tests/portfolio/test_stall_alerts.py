@@ -460,7 +460,7 @@ def test_it_says_what_each_open_criterion_waits_for_and_who_acts(alice, django_a
     evidence = gate_services.evidence_submit(
         pilot=pilot, criterion=stability, by=alice, text="Load test report"
     )
-    gate_services.evidence_review(evidence=evidence, by=reviewer("risk"), accept=True)
+    gate_services.evidence_review(evidence=evidence, by=reviewer("it"), accept=True)
     rollback = Criterion.objects.get(text="Rollback procedure")
     gate_services.signoff_record(
         pilot=pilot, criterion=rollback, by=reviewer("it"), verdict="objected", comment="Untested"
