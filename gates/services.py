@@ -20,7 +20,7 @@ from gates.models import (
     SignOff,
     Verdict,
 )
-from portfolio.models import Pilot, User
+from portfolio.models import GateProgress, Pilot, User
 from portfolio.rules import is_evidence_reviewer, is_reviewer_of_function, refusal
 
 # SQLite caps the number of parameters in one statement; stay well below it.
@@ -163,6 +163,7 @@ def readiness_refresh(*, pilot_ids: Iterable[int] | None = None) -> int:
                         criteria_required=required,
                     )
                 )
+        _gate_progress_write(statuses)
         GateStatus.objects.bulk_create(
             statuses,
             batch_size=CHUNK,
@@ -172,6 +173,24 @@ def readiness_refresh(*, pilot_ids: Iterable[int] | None = None) -> int:
         )
         written += len(statuses)
     return written
+
+
+def _gate_progress_write(statuses: list[GateStatus]) -> None:
+    """Write each pilot's overall gate progress from its gate statuses: blocked when a
+    gate is blocked, passed all when no gate is open and one at least passed."""
+    by_pilot: dict[int, set[str]] = defaultdict(set)
+    for status in statuses:
+        by_pilot[status.pilot_id].add(status.status)
+    progress: dict[str, list[int]] = defaultdict(list)
+    for pilot_id, found in by_pilot.items():
+        if Readiness.BLOCKED in found:
+            progress[GateProgress.BLOCKED].append(pilot_id)
+        elif Readiness.OPEN not in found and Readiness.PASSED in found:
+            progress[GateProgress.PASSED_ALL].append(pilot_id)
+        else:
+            progress[GateProgress.OPEN].append(pilot_id)
+    for value, pilot_ids in progress.items():
+        Pilot.objects.filter(id__in=pilot_ids).update(gate_progress=value)
 
 
 def _check_applies(pilot: Pilot, criterion: Criterion) -> None:

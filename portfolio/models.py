@@ -108,6 +108,12 @@ class RiskTier(models.TextChoices):
     HIGH = "high", "High"
 
 
+class GateProgress(models.TextChoices):
+    OPEN = "open", "Gates open"
+    BLOCKED = "blocked", "Blocked at a gate"
+    PASSED_ALL = "passed_all", "Passed all gates"
+
+
 class Pilot(models.Model):
     reference = models.CharField(
         max_length=60, unique=True, null=True, blank=True, help_text="External id, optional"
@@ -144,11 +150,17 @@ class Pilot(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Derived from the pilot's gate statuses by gates.services.readiness_refresh, their
+    # only writer, so the portfolio's figures count it without scanning every status.
+    gate_progress = models.CharField(
+        max_length=12, choices=GateProgress.choices, default=GateProgress.OPEN, editable=False
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at", "gate_progress"])
 
     class Meta:
         ordering = ["title"]
         indexes = [
+            models.Index(fields=["title", "id"]),
             models.Index(fields=["stage", "stage_entered_on"]),
             models.Index(fields=["stage", "pilot_end_planned"]),
         ]

@@ -51,6 +51,7 @@ from portfolio.models import (
     CostPhase,
     Decision,
     Deferral,
+    GateProgress,
     MetricReading,
     Outcome,
     PathItem,
@@ -321,15 +322,14 @@ def portfolio_export(*, as_of: date) -> dict:
 
 def passed_all_gates_condition() -> Q:
     """Every gate that applies passed (and at least one did)."""
-    unsettled = GateStatus.objects.filter(status__in=[Readiness.OPEN, Readiness.BLOCKED])
-    passed = GateStatus.objects.filter(status=Readiness.PASSED)
-    return Q(pk__in=passed.values("pilot_id")) & ~Q(pk__in=unsettled.values("pilot_id"))
+    return Q(gate_progress=GateProgress.PASSED_ALL)
 
 
 def blocked_condition(gate_key: str = "") -> Q:
-    blocked = GateStatus.objects.filter(status=Readiness.BLOCKED)
-    if gate_key:
-        blocked = blocked.filter(gate__key=gate_key)
+    """Blocked (an open objection) at any gate, or at the given one."""
+    if not gate_key:
+        return Q(gate_progress=GateProgress.BLOCKED)
+    blocked = GateStatus.objects.filter(status=Readiness.BLOCKED, gate__key=gate_key)
     return Q(pk__in=blocked.values("pilot_id"))
 
 
@@ -505,37 +505,19 @@ def _median_days_awaiting(*, as_of: date, count: int) -> int | None:
     return round(sum((as_of - day).days for day in entered) / len(entered))
 
 
-def _readiness_counts() -> dict[str, int]:
-    """Pilots that passed all their gates, and pilots blocked at a gate, in one scan of
-    the gate statuses (the same rules as `passed_all_gates_condition` and
-    `blocked_condition`, counted per pilot)."""
-    per_pilot = (
-        GateStatus.objects.order_by()
-        .values("pilot_id")
-        .annotate(
-            unsettled_gates=Count("id", filter=Q(status__in=[Readiness.OPEN, Readiness.BLOCKED])),
-            blocked_gates=Count("id", filter=Q(status=Readiness.BLOCKED)),
-            passed_gates=Count("id", filter=Q(status=Readiness.PASSED)),
-        )
-    )
-    return per_pilot.aggregate(
-        passed_all=Count("pilot_id", filter=Q(unsettled_gates=0, passed_gates__gt=0)),
-        blocked=Count("pilot_id", filter=Q(blocked_gates__gt=0)),
-    )
-
-
 def dashboard_figures(*, as_of: date) -> dict:
     """Every headline figure of the dashboard, in a fixed number of queries."""
     counts = Pilot.objects.aggregate(
         total=Count("id"),
         **{stage: Count("id", filter=Q(stage=stage)) for stage in Stage.values},
         drifting=Count("id", filter=drifting_condition(as_of)),
+        passed_all=Count("id", filter=passed_all_gates_condition()),
+        blocked=Count("id", filter=blocked_condition()),
         measured_value=Count("id", filter=measured_value_condition()),
         process_change=Count("id", filter=process_change_condition()),
         past_end=Count("id", filter=past_end_condition(as_of)),
         past_end_decided=Count("id", filter=past_end_condition(as_of) & decided_condition()),
     )
-    counts.update(_readiness_counts())
     ages = Pilot.objects.filter(stalled_condition(as_of)).aggregate(
         **{
             f"age_{i}": Count("id", filter=_stall_age_condition(as_of, above, at_most))
