@@ -21,7 +21,12 @@ from gates.models import (
     Verdict,
 )
 from portfolio.models import GateProgress, Pilot, User
-from portfolio.rules import is_evidence_reviewer, is_reviewer_of_function, refusal
+from portfolio.rules import (
+    can_edit_pilot,
+    is_evidence_reviewer,
+    is_reviewer_of_function,
+    refusal,
+)
 
 # SQLite caps the number of parameters in one statement; stay well below it.
 CHUNK = 500
@@ -212,6 +217,8 @@ def evidence_submit(
     file: UploadedFile | None = None,
     at: datetime | None = None,
 ) -> Evidence:
+    if not can_edit_pilot.test(by, pilot):
+        raise PermissionDenied(refusal("portfolio.edit_pilot"))
     _check_applies(pilot, criterion)
     if not text.strip() and not link.strip() and not file:
         raise ValidationError("Evidence needs a text, a link or a file.")

@@ -504,10 +504,11 @@ def test_it_refreshes_only_the_given_pilots(alice, bob):
 def _pilots_with_readiness(count: int, *, start: int) -> None:
     for n in range(start, start + count):
         owner = reviewer("business") if n % 2 else None
-        pilot = make_pilot(title=f"Pilot {n}", deployment_owner=owner)
-        gate_meet(pilot=pilot, key="ownership", by=reviewer("business"))
+        delivery = reviewer("operations")  # records the evidence: edits the pilot
+        pilot = make_pilot(title=f"Pilot {n}", deployment_owner=owner, delivery_owner=delivery)
+        gate_meet(pilot=pilot, key="ownership", by=delivery)
         sign(pilot, required("data", function="legal"), "objected", comment="No DPIA")
-        evidence_submit(pilot=pilot, criterion=required("value"), by=reviewer("finance"), text="x")
+        evidence_submit(pilot=pilot, criterion=required("value"), by=delivery, text="x")
 
 
 def test_it_refreshes_readiness_in_a_number_of_queries_independent_of_pilots(db):
@@ -526,3 +527,15 @@ def test_it_refreshes_readiness_in_a_number_of_queries_independent_of_pilots(db)
     assert len(many) == len(few)
     assert GateStatus.objects.filter(gate__key="ownership", status="passed").count() == 12
     assert GateStatus.objects.filter(gate__key="data", status="blocked").count() == 12
+
+
+def test_it_refuses_evidence_from_someone_who_does_not_edit_the_pilot(alice, charlie):
+    # given: alice owns the pilot; charlie has nothing to do with it
+    pilot = make_chartered_pilot(owner=alice)
+
+    # when / then
+    with pytest.raises(PermissionDenied):
+        evidence_submit(pilot=pilot, criterion=required("value"), by=charlie, text="Trust me")
+    assert not Evidence.objects.exists()
+    evidence_submit(pilot=pilot, criterion=required("value"), by=alice, text="Baseline study")
+    assert Evidence.objects.count() == 1
