@@ -4,8 +4,22 @@ from django import forms
 from django.utils import timezone
 
 from gates.models import Verdict
-from portfolio.models import BusinessUnit, Outcome, RiskTier, Stage, User
+from portfolio.models import (
+    BusinessUnit,
+    CostLine,
+    MetricReading,
+    Outcome,
+    PathItem,
+    Pilot,
+    PilotCondition,
+    ProductionKpi,
+    RiskTier,
+    Stage,
+    SuccessMetric,
+    User,
+)
 from portfolio.selectors import GATE_KEYS
+from portfolio.services import CONFLICT_MESSAGE, edit_version
 
 STATES = [
     ("", "Any"),
@@ -151,3 +165,143 @@ class SignOffForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
     )
+
+
+# Forms that create and edit a pilot and its parts. They shape and check the input;
+# the views pass `changes()` to the services, which write it.
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _people():
+    return User.objects.filter(is_active=True).order_by("name", "email")
+
+
+class PartForm(forms.ModelForm):
+    """A form over some fields of a record. Editing one, it carries the fingerprint of
+    the values it showed (`version`), which the service compares with the values at
+    the time of the save (see services.edit_version)."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    # Set on a form shown again after a conflict: what the editor typed, not saved.
+    conflict: str = ""
+    unsaved: list[tuple[str, str]] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = edit_version(self.instance, self._meta.fields)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and field.queryset.model is User:
+                field.queryset = _people()
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def version_seen(self) -> str:
+        """The fingerprint the form was shown with ("" for a new record)."""
+        return self.cleaned_data.get("version", "")
+
+    def after_conflict(self, current) -> "PartForm":
+        """A fresh form with the current values of `current`, saying what happened
+        and listing what the editor had typed, to make the change again."""
+        fresh = type(self)(instance=current, prefix=self.prefix)
+        fresh.conflict = CONFLICT_MESSAGE
+        fresh.unsaved = [
+            (self.fields[name].label or name, _shown(self.cleaned_data.get(name)))
+            for name in self._meta.fields
+            if name in self.changed_data
+        ]
+        return fresh
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    return str(value)
+
+
+class PilotForm(PartForm):
+    """The pilot's own fields and people: proposing one, and editing its charter."""
+
+    class Meta:
+        model = Pilot
+        fields = [
+            "title",
+            "reference",
+            "summary",
+            "business_unit",
+            "risk_tier",
+            "pilot_start",
+            "pilot_end_planned",
+            "deployment_owner",
+            "delivery_owner",
+            "decision_maker",
+            "sponsor",
+            "risk_owner",
+        ]
+        labels = {"reference": "Reference", "pilot_end_planned": "Planned end"}
+        help_texts = {
+            "reference": "An id from another inventory, if it has one.",
+            "deployment_owner": "Who is accountable for deployment if this works: a named "
+            "line manager, not the sponsor by default.",
+            "decision_maker": "Takes the go-live decision; the deployment owner when empty.",
+            "risk_owner": "Accepts the risk; a high-risk pilot needs their approval to scale.",
+        }
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "pilot_start": DateInput(),
+            "pilot_end_planned": DateInput(),
+        }
+
+
+class MetricForm(PartForm):
+    class Meta:
+        model = SuccessMetric
+        fields = ["name", "unit", "baseline", "target", "direction"]
+        labels = {"name": "Business metric"}
+        help_texts = {
+            "name": 'In business terms, e.g. "hours of manual review per week".',
+            "target": "The number that, if hit, triggers the production decision.",
+        }
+
+
+class ReadingForm(PartForm):
+    class Meta:
+        model = MetricReading
+        fields = ["measured_on", "value", "note"]
+        widgets = {"measured_on": DateInput()}
+
+
+class PathItemForm(PartForm):
+    class Meta:
+        model = PathItem
+        fields = ["kind", "description", "owner", "status"]
+
+
+class KpiForm(PartForm):
+    class Meta:
+        model = ProductionKpi
+        fields = ["kind", "name", "target", "horizon_months"]
+        labels = {"horizon_months": "Horizon (months)"}
+
+
+class ConditionForm(PartForm):
+    class Meta:
+        model = PilotCondition
+        fields = ["kind", "description", "decision"]
+        help_texts = {
+            "decision": "At the production decision: made permanent, or withdrawn.",
+        }
+
+
+class CostLineForm(PartForm):
+    class Meta:
+        model = CostLine
+        fields = ["category", "phase", "amount", "currency", "note"]

@@ -374,6 +374,13 @@ class CostLine(models.Model):
     def __str__(self) -> str:
         return f"{self.get_category_display()}, {self.get_phase_display()}: {self.amount}"
 
+    def clean(self) -> None:
+        self.currency = (self.currency or "").strip().upper()
+        if self.amount is not None and self.amount < 0:
+            raise ValidationError({"amount": "A cost cannot be negative."})
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            raise ValidationError({"currency": "A currency is a three-letter code, like EUR."})
+
 
 class Outcome(models.TextChoices):
     SCALE = "scale", "Scale"

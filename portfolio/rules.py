@@ -71,10 +71,17 @@ def is_evidence_reviewer(user, criterion) -> bool:
     return is_signed_in(user) and user.role == Role.REVIEWER and user.function == Function.BUSINESS
 
 
+@rules.predicate
+def is_owner_or_executive(user) -> bool:
+    return is_signed_in(user) and user.role in (Role.OWNER, Role.EXECUTIVE)
+
+
 can_edit_pilot = is_deployment_owner | is_delivery_owner
 can_decide_pilot = is_decision_maker | is_executive
 
 rules.add_perm("portfolio.view_pilot", is_signed_in)
+# Propose a new pilot: owners and executives (reviewers review, admins use the admin).
+rules.add_perm("portfolio.add_pilot", is_owner_or_executive)
 # The charter, the parts (metric, readings, KPIs, path, conditions, costs), evidence.
 rules.add_perm("portfolio.edit_pilot", can_edit_pilot)
 # Stage-gate decisions and deferrals.
@@ -89,6 +96,10 @@ rules.add_perm("gates.review_evidence", is_evidence_reviewer)
 # What a refused user tried, and why not: the 403 page and the services say the same.
 REFUSALS = {
     "portfolio.view_pilot": ("see this pilot", "Sign in to read the portfolio."),
+    "portfolio.add_pilot": (
+        "propose a pilot",
+        "Only owners and executives propose pilots here; governance admins use the administration.",
+    ),
     "portfolio.edit_pilot": (
         "change this pilot",
         "Only the pilot's deployment owner or delivery owner edits its charter, parts "

@@ -585,7 +585,13 @@ def pilot_page_queryset(*, as_of: date) -> QuerySet[Pilot]:
         "delivery_owner",
         "decision_maker",
         "risk_owner",
+        "success_metric",
     ).prefetch_related(
+        "success_metric__readings",
+        Prefetch("path_items", queryset=PathItem.objects.select_related("owner")),
+        "production_kpis",
+        "conditions",
+        "cost_lines",
         Prefetch("gate_statuses", queryset=GateStatus.objects.select_related("gate")),
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
         Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),

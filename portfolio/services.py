@@ -4,6 +4,8 @@ Views, forms, management commands, tasks and the CSV importer all go through the
 functions; none of them writes a pilot or its parts another way.
 """
 
+import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -33,6 +35,7 @@ from portfolio.models import (
     AlertDelivery,
     AlertKind,
     BusinessUnit,
+    ConditionDecision,
     CostLine,
     Decision,
     Deferral,
@@ -55,7 +58,7 @@ from portfolio.models import (
     SuccessMetric,
     User,
 )
-from portfolio.rules import can_decide_pilot, is_risk_owner, refusal
+from portfolio.rules import can_decide_pilot, can_edit_pilot, is_risk_owner, refusal
 from portfolio.selectors import (
     SIGNALS,
     overdue_days,
@@ -158,19 +161,31 @@ def pilot_create(
 
 
 @transaction.atomic
-def pilot_update(*, pilot: Pilot, **fields) -> Pilot:
-    """Change a pilot's own fields (not its stage: see `pilot_stage_move`)."""
+def pilot_update(
+    *, pilot: Pilot, by: User | None = None, version: str | None = None, **fields
+) -> Pilot:
+    """Change a pilot's own fields (not its stage: see `pilot_stage_move`).
+
+    With `by`, only someone who may edit the pilot; with `version` (what an editor
+    saw, see `edit_version`), refused if those fields changed meanwhile. Only the
+    fields asked for are written: a stale copy must not put back an old stage.
+    """
     if "stage" in fields or "stage_entered_on" in fields:
         raise ValidationError("The stage changes through a stage move or a decision.")
-    tier_before = pilot.risk_tier
+    current = _locked_current(pilot, fields, version)
+    if by is not None:
+        _require_edit(current, by)
+        current._history_user = by
+    tier_before = current.risk_tier
     for name, value in fields.items():
-        setattr(pilot, name, value)
-    pilot.full_clean()
-    # Write only the fields asked for: a stale copy must not put back an old stage.
-    pilot.save(update_fields=[*fields, "updated_at"])
-    if pilot.risk_tier != tier_before:
-        readiness_refresh(pilot_ids=[pilot.id])
-    return pilot
+        setattr(current, name, value)
+    current.full_clean()
+    current.save(update_fields=[*fields, "updated_at"])
+    if current.risk_tier != tier_before:
+        readiness_refresh(pilot_ids=[current.id])
+    for name in fields:
+        setattr(pilot, name, getattr(current, name))
+    return current
 
 
 def pilot_stage_record(
@@ -347,6 +362,7 @@ def risk_approval_record(
     )
 
 
+@transaction.atomic
 def metric_set(
     *,
     pilot: Pilot,
@@ -355,39 +371,62 @@ def metric_set(
     unit: str = "",
     baseline: Decimal | None = None,
     target: Decimal | None = None,
+    by: User | None = None,
+    version: str | None = None,
 ) -> SuccessMetric:
-    metric = SuccessMetric.objects.filter(pilot=pilot).first() or SuccessMetric(pilot=pilot)
-    metric.name, metric.unit, metric.direction = name.strip(), unit.strip(), direction
-    metric.baseline, metric.target = baseline, target
-    metric.full_clean()
-    metric.save()
-    return metric
+    """Define or change the pilot's success metric (`by` and `version` as in
+    `pilot_update`)."""
+    if by is not None:
+        _require_edit(pilot, by)
+    fields = {
+        "name": name.strip(),
+        "unit": unit.strip(),
+        "direction": direction,
+        "baseline": baseline,
+        "target": target,
+    }
+    metric = SuccessMetric.objects.filter(pilot=pilot).first()
+    if metric is None:
+        return _create(SuccessMetric, by=by, pilot=pilot, **fields)
+    return pilot_part_update(pilot=pilot, part=metric, by=by, version=version, **fields)
 
 
 def reading_add(
-    *, pilot: Pilot, measured_on: date, value: Decimal, note: str = ""
+    *, pilot: Pilot, measured_on: date, value: Decimal, note: str = "", by: User | None = None
 ) -> MetricReading:
+    if by is not None:
+        _require_edit(pilot, by)
     metric = SuccessMetric.objects.filter(pilot=pilot).first()
     if metric is None:
         raise ValidationError("Define the success metric before recording readings.")
-    reading = MetricReading(metric=metric, measured_on=measured_on, value=value, note=note)
-    reading.full_clean()
-    reading.save()
-    return reading
+    return _create(
+        MetricReading, by=by, metric=metric, measured_on=measured_on, value=value, note=note
+    )
 
 
-def _create(model, **fields):
+def _create(model, *, by: User | None = None, **fields):
     obj = model(**fields)
+    if by is not None:
+        obj._history_user = by
     obj.full_clean()
     obj.save()
     return obj
 
 
 def path_item_add(
-    *, pilot: Pilot, kind: str, description: str, owner: User | None = None, status: str = "planned"
+    *,
+    pilot: Pilot,
+    kind: str,
+    description: str,
+    owner: User | None = None,
+    status: str = "planned",
+    by: User | None = None,
 ) -> PathItem:
+    if by is not None:
+        _require_edit(pilot, by)
     return _create(
         PathItem,
+        by=by,
         pilot=pilot,
         kind=kind,
         description=description.strip(),
@@ -396,8 +435,19 @@ def path_item_add(
     )
 
 
-def condition_add(*, pilot: Pilot, kind: str, description: str) -> PilotCondition:
-    return _create(PilotCondition, pilot=pilot, kind=kind, description=description.strip())
+def condition_add(
+    *, pilot: Pilot, kind: str, description: str, decision: str = "", by: User | None = None
+) -> PilotCondition:
+    if by is not None:
+        _require_edit(pilot, by)
+    return _create(
+        PilotCondition,
+        by=by,
+        pilot=pilot,
+        kind=kind,
+        description=description.strip(),
+        decision=decision or ConditionDecision.UNDECIDED,
+    )
 
 
 def condition_decide(*, condition: PilotCondition, decision: str) -> PilotCondition:
@@ -415,31 +465,140 @@ def cost_line_add(
     amount: Decimal,
     currency: str = "EUR",
     note: str = "",
+    by: User | None = None,
 ) -> CostLine:
-    if amount is not None and amount < 0:
-        raise ValidationError({"amount": "A cost cannot be negative."})
+    if by is not None:
+        _require_edit(pilot, by)
     return _create(
         CostLine,
+        by=by,
         pilot=pilot,
         category=category,
         phase=phase,
         amount=amount,
-        currency=currency.upper(),
+        currency=currency,
         note=note,
     )
 
 
 def kpi_add(
-    *, pilot: Pilot, kind: str, name: str, target: str = "", horizon_months: int = 12
+    *,
+    pilot: Pilot,
+    kind: str,
+    name: str,
+    target: str = "",
+    horizon_months: int = 12,
+    by: User | None = None,
 ) -> ProductionKpi:
+    if by is not None:
+        _require_edit(pilot, by)
     return _create(
         ProductionKpi,
+        by=by,
         pilot=pilot,
         kind=kind,
         name=name.strip(),
         target=target,
         horizon_months=horizon_months,
     )
+
+
+# Editing what is already recorded. Two people may edit the same thing at once: the
+# editor's form carries a fingerprint of the values it showed (`edit_version`), and a
+# save is refused when those values changed meanwhile, so the second save never
+# silently overwrites the first.
+
+# The parts of a pilot that its owners edit and remove in place.
+PilotPart = SuccessMetric | MetricReading | ProductionKpi | PathItem | PilotCondition | CostLine
+
+
+class EditConflict(ValidationError):
+    """What the editor saw changed, or was removed, since they read it."""
+
+    def __init__(self, message: str, *, current=None):
+        super().__init__(message, code="conflict")
+        self.current = current
+
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this meanwhile, so your change was not saved. "
+    "Here are the current values: make your change again on them."
+)
+
+
+def edit_version(obj, names: Iterable[str]) -> str:
+    """A short fingerprint of the values of the fields `names` of `obj`."""
+    values = [
+        [name, str(getattr(obj, obj._meta.get_field(name).attname))] for name in sorted(names)
+    ]
+    return hashlib.blake2b(json.dumps(values).encode(), digest_size=8).hexdigest()
+
+
+def part_version(part: "PilotPart") -> str:
+    """The fingerprint of all of a part's fields: what a remove button carries."""
+    return edit_version(part, _field_names(part))
+
+
+def _field_names(obj) -> list[str]:
+    return [field.name for field in obj._meta.concrete_fields if not field.primary_key]
+
+
+def _locked_current(obj, names: Iterable[str], version: str | None):
+    """`obj` as it is now, its row locked until the transaction ends.
+
+    Raises EditConflict when it was removed, or when the fields `names` no longer hold
+    the values the editor saw (`version`; no check without it).
+    """
+    current = type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+    if current is None:
+        raise EditConflict("Someone else removed this meanwhile; nothing was changed.")
+    if version is not None and edit_version(current, names) != version:
+        raise EditConflict(CONFLICT_MESSAGE, current=current)
+    return current
+
+
+def _require_edit(pilot: Pilot, by: User) -> None:
+    if not can_edit_pilot.test(by, pilot):
+        raise PermissionDenied(refusal("portfolio.edit_pilot"))
+
+
+def _part_pilot_id(part: PilotPart) -> int:
+    return part.metric.pilot_id if isinstance(part, MetricReading) else part.pilot_id
+
+
+@transaction.atomic
+def pilot_part_update(
+    *, pilot: Pilot, part: PilotPart, by: User | None = None, version: str | None = None, **fields
+) -> PilotPart:
+    """Change a part of the pilot (`by` and `version` as in `pilot_update`)."""
+    if by is not None:
+        _require_edit(pilot, by)
+    current = _locked_current(part, fields, version)
+    if _part_pilot_id(current) != pilot.id:
+        raise ValidationError("This is not a part of that pilot.")
+    if by is not None:
+        current._history_user = by
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.save(update_fields=list(fields))
+    return current
+
+
+@transaction.atomic
+def pilot_part_remove(
+    *, pilot: Pilot, part: PilotPart, by: User | None = None, version: str | None = None
+) -> None:
+    """Remove a part of the pilot; refused when it changed since the editor saw it
+    (`version` over all its fields). The history keeps what it was."""
+    if by is not None:
+        _require_edit(pilot, by)
+    current = _locked_current(part, _field_names(part), version)
+    if _part_pilot_id(current) != pilot.id:
+        raise ValidationError("This is not a part of that pilot.")
+    if by is not None:
+        current._history_user = by
+    current.delete()
 
 
 def user_get_or_create_by_email(*, email: str, role: str = Role.OWNER) -> User:

@@ -13,7 +13,23 @@ urlpatterns = [
     path("pilots.csv", views.pilots_csv, name="pilots_csv"),
     path("export.json", views.export_json, name="export_json"),
     path("report/", views.board_report, name="board_report"),
+    path("pilots/new/", views.pilot_new, name="pilot_new"),
     path("pilots/<int:pilot_id>/", views.pilot_detail, name="pilot_detail"),
+    path("pilots/<int:pilot_id>/charter/edit/", views.charter_edit, name="charter_edit"),
+    path("pilots/<int:pilot_id>/metric/edit/", views.metric_edit, name="metric_edit"),
+    path("pilots/<int:pilot_id>/parts/<slug:kind>/add/", views.part_add, name="part_add"),
+    path(
+        "pilots/<int:pilot_id>/parts/<slug:kind>/<int:part_id>/edit/",
+        views.part_edit,
+        name="part_edit",
+    ),
+    path(
+        "pilots/<int:pilot_id>/parts/<slug:kind>/<int:part_id>/remove/",
+        views.part_remove,
+        name="part_remove",
+    ),
+    # A section as it is: "charter", "metric" or a part's kind.
+    path("pilots/<int:pilot_id>/sections/<slug:kind>/", views.pilot_section, name="pilot_section"),
     path("pilots/<int:pilot_id>/stage/", views.pilot_move, name="pilot_move"),
     path("pilots/<int:pilot_id>/decision/", views.pilot_decide, name="pilot_decide"),
     path("pilots/<int:pilot_id>/deferral/", views.pilot_defer, name="pilot_defer"),

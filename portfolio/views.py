@@ -3,8 +3,9 @@
 import base64
 import csv
 import logging
+from copy import copy
 from datetime import date
-from functools import wraps
+from functools import partial, wraps
 
 import redis
 from django.conf import settings
@@ -24,6 +25,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_date
@@ -35,20 +37,24 @@ from gates.models import Criterion, Evidence, EvidenceStatus
 from gates.services import evidence_review, evidence_submit, signoff_record
 from portfolio import selectors, services
 from portfolio.charts import dashboard_charts
+from portfolio.editing import PARTS, Editing, Part, part_sections
 from portfolio.exports import portfolio_csv_rows
 from portfolio.forms import (
     DecisionForm,
     DeferralForm,
     EvidenceForm,
     EvidenceReviewForm,
+    MetricForm,
+    PartForm,
     PeriodForm,
     PilotFilterForm,
+    PilotForm,
     RiskApprovalForm,
     SignOffForm,
     StageMoveForm,
     errors_from,
 )
-from portfolio.models import Outcome, Pilot, RiskTier, Stage
+from portfolio.models import Outcome, Pilot, RiskTier, Stage, SuccessMetric
 from portfolio.rules import REFUSALS
 from portfolio.selectors import (
     GATE_KEYS,
@@ -65,6 +71,7 @@ from portfolio.selectors import (
     stall_list,
     stall_signals_of,
 )
+from portfolio.services import EditConflict
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +124,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": [(pilot, pilot.days_in_stage(as_of)) for pilot in page],
         "gate_keys": GATE_KEYS,
+        "can_propose": has_perm("portfolio.add_pilot", request.user),
     }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "portfolio/dashboard.html#pilot-table", context)
@@ -271,12 +279,16 @@ def _pilot_page(
     status: int = 200,
     done: str = "",
     partial: str = "stage-panel",
+    editing: Editing | None = None,
     **forms,
 ) -> HttpResponse:
     """The pilot page, or only one of its panels (`partial`) for an htmx request, with
-    the action forms given (bound, with their errors) or fresh ones."""
+    the action forms given (bound, with their errors) or fresh ones, and the section
+    `editing` names in edit mode."""
     as_of = timezone.localdate()
     pilot = _get_pilot_for_user(request, pilot_id, queryset=pilot_page_queryset(as_of=as_of))
+    can_edit = has_perm("portfolio.edit_pilot", request.user, pilot)
+    editing = editing or Editing("")
     context = {
         "pilot": pilot,
         "days_in_stage": pilot.days_in_stage(as_of),
@@ -286,22 +298,40 @@ def _pilot_page(
         "deferral_form": forms.get("deferral_form") or DeferralForm(),
         "risk_form": forms.get("risk_form") or RiskApprovalForm(),
         "done": done,
+        "can_edit": can_edit,
+        "editing": editing,
+        "sections": part_sections(pilot, can_edit=can_edit, editing=editing),
     }
     htmx_panel = request.htmx and not request.htmx.history_restore_request
     if not htmx_panel or partial == "checklist":
         context["checklist"] = _checklist(request.user, pilot, forms.get("checklist_form"))
+    metric = getattr(pilot, "success_metric", None)
+    context.update(
+        metric=metric,
+        metric_form=_metric_form(pilot, editing) if can_edit else None,
+        metric_editing=can_edit and (metric is None or editing.kind == "metric" and editing.form),
+        charter_missing=charter_missing_of(pilot),
+        oob=htmx_panel,
+    )
     if htmx_panel:
+        if partial == "part-section":
+            context["section"] = context["sections"][editing.kind]
         # htmx swaps only successful responses: a refusal comes back as 200, with errors.
         response = render(request, f"portfolio/pilot_detail.html#{partial}", context)
     else:
         context.update(
-            charter_missing=charter_missing_of(pilot),
             signals=[SIGNALS[key] for key in stall_signals_of(pilot)],
             timeline=pilot_timeline(pilot=pilot),
         )
         response = render(request, "portfolio/pilot_detail.html", context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _metric_form(pilot: Pilot, editing: Editing) -> MetricForm:
+    if editing.kind == "metric" and editing.form is not None:
+        return editing.form
+    return MetricForm(instance=getattr(pilot, "success_metric", None), prefix="metric")
 
 
 def _stage_action_done(
@@ -480,12 +510,214 @@ def evidence_file(request: HttpRequest, pilot_id: int, evidence_id: int) -> File
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name)
 
 
+# Proposing a pilot, and editing its charter and parts in place: each edit returns
+# its section for htmx, or redirects back to the section of the page without it.
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def pilot_new(request: HttpRequest) -> HttpResponse:
+    _require(request, "portfolio.add_pilot", None, "a new pilot")
+    form = PilotForm(request.POST or None, initial={"deployment_owner": request.user})
+    if request.method == "POST" and form.is_valid():
+        try:
+            pilot = services.pilot_create(by=request.user, **form.changes())
+        except ValidationError as exc:
+            errors_from(form, exc)
+        else:
+            messages.success(
+                request, "The pilot is proposed. Its charter needs three answers before it starts."
+            )
+            return redirect("pilot_detail", pilot_id=pilot.id)
+    status = 400 if form.errors else 200
+    return render(request, "portfolio/pilot_new.html", {"form": form}, status=status)
+
+
+def _save(form: PartForm, save) -> tuple[PartForm, str]:
+    """Save the form's changes through `save(**changes)` (a service) if it is valid.
+
+    Returns the form to show again and an error for the whole section: the same form
+    with the service's errors; after a conflict, a fresh form with the current values
+    and what the editor typed; when the record was removed meanwhile, the error.
+    """
+    if form.is_valid():
+        try:
+            save(version=form.version_seen(), **form.changes())
+        except EditConflict as exc:
+            if exc.current is None:
+                return form, exc.messages[0]
+            return form.after_conflict(exc.current), ""
+        except ValidationError as exc:
+            errors_from(form, exc)
+    return form, ""
+
+
+def _edit_done(
+    request: HttpRequest,
+    pilot_id: int,
+    *,
+    form: PartForm | None,
+    editing: Editing,
+    partial: str,
+    done: str,
+) -> HttpResponse:
+    """After an edit: with errors or a conflict, the section again in edit mode (the
+    page with 400 or 409 without JavaScript); otherwise the section for htmx, or a
+    redirect to it with a message."""
+    if editing.error or (form is not None and (form.errors or form.conflict)):
+        status = 400 if form is not None and form.errors else 409
+        editing.form = None if editing.error else form
+        return _pilot_page(request, pilot_id, status=status, partial=partial, editing=editing)
+    if request.htmx:
+        return _pilot_page(
+            request, pilot_id, partial=partial, editing=Editing(editing.kind, done=done)
+        )
+    messages.success(request, done)
+    return redirect(reverse("pilot_detail", args=[pilot_id]) + f"#{_anchor(editing.kind)}")
+
+
+def _anchor(kind: str) -> str:
+    return f"{kind}-panel" if kind in ("charter", "metric") else f"part-{kind}"
+
+
+def _part_of(kind: str) -> Part:
+    part = PARTS.get(kind)
+    if part is None:
+        raise Http404("A pilot has no such part.")
+    return part
+
+
+@require_GET
+@login_required
+def pilot_section(request: HttpRequest, pilot_id: int, kind: str) -> HttpResponse:
+    """A section of the pilot page as it is (an edit cancelled): the section for htmx,
+    the page at the section otherwise."""
+    if kind not in ("charter", "metric"):
+        _part_of(kind)
+    if not request.htmx:
+        _get_pilot_for_user(request, pilot_id)
+        return redirect(reverse("pilot_detail", args=[pilot_id]) + f"#{_anchor(kind)}")
+    partial = {"charter": "charter-panel", "metric": "metric-panel"}.get(kind, "part-section")
+    return _pilot_page(request, pilot_id, partial=partial, editing=Editing(kind))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def charter_edit(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.edit_pilot")
+    editing = Editing("charter")
+    if request.method == "GET":
+        editing.form = PilotForm(instance=pilot, prefix="charter")
+        return _pilot_page(request, pilot_id, partial="charter-panel", editing=editing)
+    form, editing.error = _save(
+        PilotForm(request.POST, instance=copy(pilot), prefix="charter"),
+        partial(services.pilot_update, pilot=pilot, by=request.user),
+    )
+    done = "The charter is saved."
+    return _edit_done(
+        request, pilot_id, form=form, editing=editing, partial="charter-panel", done=done
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def metric_edit(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.edit_pilot")
+    metric = SuccessMetric.objects.filter(pilot=pilot).first()
+    editing = Editing("metric")
+    if request.method == "GET":
+        editing.form = MetricForm(instance=metric, prefix="metric")
+        return _pilot_page(request, pilot_id, partial="metric-panel", editing=editing)
+    form, editing.error = _save(
+        MetricForm(request.POST, instance=metric, prefix="metric"),
+        partial(services.metric_set, pilot=pilot, by=request.user),
+    )
+    done = "The success metric is saved."
+    return _edit_done(
+        request, pilot_id, form=form, editing=editing, partial="metric-panel", done=done
+    )
+
+
+@require_POST
+@login_required
+def part_add(request: HttpRequest, pilot_id: int, kind: str) -> HttpResponse:
+    part = _part_of(kind)
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.edit_pilot")
+    form = part.form(request.POST, prefix=f"add-{kind}")
+    editing = Editing(kind)
+    form, editing.error = _save(
+        form, lambda version, **changes: part.add(pilot=pilot, by=request.user, **changes)
+    )
+    done = f"The {part.noun} is added."
+    return _edit_done(
+        request, pilot_id, form=form, editing=editing, partial="part-section", done=done
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def part_edit(request: HttpRequest, pilot_id: int, kind: str, part_id: int) -> HttpResponse:
+    part = _part_of(kind)
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.edit_pilot")
+    item = part.of(pilot).filter(pk=part_id).first()
+    editing = Editing(kind, part_id=part_id)
+    if item is None:
+        editing.error = f"This {part.noun} was removed meanwhile."
+        return _edit_done(
+            request, pilot_id, form=None, editing=editing, partial="part-section", done=""
+        )
+    prefix = f"{kind}{part_id}"
+    if request.method == "GET":
+        editing.form = part.form(instance=item, prefix=prefix)
+        return _pilot_page(request, pilot_id, partial="part-section", editing=editing)
+    form, editing.error = _save(
+        part.form(request.POST, instance=copy(item), prefix=prefix),
+        partial(services.pilot_part_update, pilot=pilot, part=item, by=request.user),
+    )
+    done = f"The {part.noun} is saved."
+    return _edit_done(
+        request, pilot_id, form=form, editing=editing, partial="part-section", done=done
+    )
+
+
+@require_POST
+@login_required
+def part_remove(request: HttpRequest, pilot_id: int, kind: str, part_id: int) -> HttpResponse:
+    part = _part_of(kind)
+    pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.edit_pilot")
+    item = part.of(pilot).filter(pk=part_id).first()
+    editing = Editing(kind)
+    if item is None:
+        editing.error = f"This {part.noun} was removed meanwhile."
+    else:
+        try:
+            services.pilot_part_remove(
+                pilot=pilot, part=item, by=request.user, version=request.POST.get("version", "")
+            )
+        except ValidationError as exc:
+            editing.error = " ".join(exc.messages)
+            if isinstance(exc, EditConflict) and exc.current is not None:
+                editing.error = (
+                    f"Someone else changed this {part.noun} meanwhile, so it was not removed. "
+                    "Here it is as it is now."
+                )
+    done = f"The {part.noun} is removed."
+    return _edit_done(
+        request, pilot_id, form=None, editing=editing, partial="part-section", done=done
+    )
+
+
 @require_GET
 @login_required
 def my_pilots(request: HttpRequest) -> HttpResponse:
     as_of = timezone.localdate()
     rows = selectors.my_pilots(user=request.user, as_of=as_of)
-    return render(request, "portfolio/my_pilots.html", {"rows": rows, "as_of": as_of})
+    context = {
+        "rows": rows,
+        "as_of": as_of,
+        "can_propose": has_perm("portfolio.add_pilot", request.user),
+    }
+    return render(request, "portfolio/my_pilots.html", context)
 
 
 # Health, and the pages behind the links in stall emails (signed links, no sign-in).

@@ -8,7 +8,8 @@ import factory
 from gates import services as gate_services
 from gates.models import Criterion, Gate
 from portfolio import services
-from portfolio.models import BusinessUnit, Role, User
+from portfolio.forms import PilotForm
+from portfolio.models import BusinessUnit, Pilot, Role, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -104,3 +105,12 @@ def gate_meet(*, pilot, key: str, by: User) -> None:
     for criterion in criteria(key):
         if criterion.required and criterion.applies_to(pilot.risk_tier):
             criterion_meet(pilot=pilot, criterion=criterion, by=by)
+
+
+def charter_data(pilot, **changes) -> dict:
+    """The pilot page's charter form as it shows the pilot (with its version), with
+    `changes`: what a browser posts to save the charter."""
+    form = PilotForm(instance=Pilot.objects.get(pk=pilot.pk), prefix="charter")
+    data = {name: form[name].value() for name in form.fields}
+    data.update(changes)
+    return {f"charter-{name}": "" if value is None else value for name, value in data.items()}

@@ -1,5 +1,6 @@
-"""The owners' workspace in a real browser: starting a pilot, evidence with a file, a
-reviewer's sign-off, an outsider's refusal and an executive's Scale decision."""
+"""The owners' workspace in a real browser: proposing a pilot and filling its charter,
+starting it, evidence with a file, a reviewer's sign-off, an outsider's refusal, an
+executive's Scale decision, editing without JavaScript, and two editors at once."""
 
 from datetime import timedelta
 
@@ -9,9 +10,15 @@ from django.utils import timezone
 from gates.models import Criterion, Evidence, SignOff
 from gates.services import evidence_submit
 from portfolio import services
-from portfolio.models import Decision, Role, Stage
+from portfolio.models import Decision, Pilot, Role, Stage
 from tests.e2e.conftest import sign_in
-from tests.factories import UserFactory, make_awaiting_pilot, make_pilot, reviewer
+from tests.factories import (
+    BusinessUnitFactory,
+    UserFactory,
+    make_awaiting_pilot,
+    make_chartered_pilot,
+    reviewer,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -23,14 +30,23 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def test_an_owner_is_refused_then_allowed_to_start_and_records_evidence_with_a_file(
+def test_an_owner_proposes_fills_the_charter_is_refused_then_allowed_to_start_and_records_evidence(
     page, live_server, screenshot, tmp_path
 ):
-    # given: Alice's pilot with only a deployment owner in its charter
+    # given: Alice proposes a pilot, naming only herself as its deployment owner
     alice = UserFactory(email="alice@example.com", name="Alice Owner")
-    pilot = make_pilot(deployment_owner=alice)
+    BusinessUnitFactory(name="Customer service")
     sign_in(page, live_server, "alice@example.com", PASSWORD)
-    page.goto(f"{live_server.url}/pilots/{pilot.id}/")
+    page.goto(f"{live_server.url}/my/pilots/")
+    page.click("a:has-text('Propose a pilot')")
+    page.fill("#id_title", "Contact-centre assistant")
+    page.select_option("#id_business_unit", label="Customer service")
+    assert page.locator("#id_deployment_owner option:checked").inner_text() == "Alice Owner"
+    screenshot(page, "propose")
+    page.click("button:has-text('Propose the pilot')")
+    page.locator("h1:has-text('Contact-centre assistant')").wait_for()
+    pilot = Pilot.objects.get(title="Contact-centre assistant")
+    assert pilot.deployment_owner == alice
 
     # when: she starts it, htmx swaps the refusal into the stage panel
     page.click("#stage-panel button:has-text('Start the pilot')")
@@ -40,13 +56,41 @@ def test_an_owner_is_refused_then_allowed_to_start_and_records_evidence_with_a_f
     assert "the path to production" in refusal.inner_text()
     screenshot(page, "start-refused")
 
-    # when: the charter is complete, the start goes through
-    services.metric_set(pilot=pilot, name="Hours", baseline=120, target=60, direction="decrease")
-    services.path_item_add(pilot=pilot, kind="system", description="CRM", owner=alice)
+    # when: she fills the charter in place: the metric, a path item, the dates
+    metric = page.locator("#metric-panel")
+    metric.locator("input[name=metric-name]").fill("Hours of manual review per week")
+    metric.locator("input[name=metric-unit]").fill("hours")
+    metric.locator("input[name=metric-baseline]").fill("120")
+    metric.locator("input[name=metric-target]").fill("60")
+    metric.locator("select[name=metric-direction]").select_option("decrease")
+    metric.locator("button:has-text('Save the metric')").click()
+    page.locator("#metric-panel .message-success").wait_for()
+    path = page.locator("#part-path")
+    path.locator("summary:has-text('Add a path item')").click()
+    path.locator("select[name=add-path-kind]").select_option("system")
+    path.locator("input[name=add-path-description]").fill("CRM integration")
+    path.locator("select[name=add-path-owner]").select_option(label="Alice Owner")
+    path.locator("button:has-text('Add a path item')").click()
+    page.locator("#part-path td:has-text('CRM integration')").wait_for()
+    page.locator("#charter-answers:has-text('answers the three questions')").wait_for()
+    page.click("#charter-panel a:has-text('Edit the charter')")
+    page.fill("input[name=charter-pilot_start]", "2026-03-02")
+    page.fill("input[name=charter-pilot_end_planned]", "2026-02-01")
+    page.click("button:has-text('Save the charter')")
+    error = page.locator("#charter-panel .error:has-text('planned end comes before')")
+    error.wait_for()
+    screenshot(page, "charter-date-error")
+    page.fill("input[name=charter-pilot_end_planned]", "2026-06-30")
+    page.click("button:has-text('Save the charter')")
+    page.locator("#charter-panel .message-success").wait_for()
+    screenshot(page, "charter-filled")
+
+    # then: the start goes through
     page.click("#stage-panel button:has-text('Start the pilot')")
     page.locator("#stage-panel h2:has-text('Stage: Piloting')").wait_for()
     pilot.refresh_from_db()
     assert pilot.stage == Stage.PILOTING
+    assert str(pilot.pilot_end_planned) == "2026-06-30"
     screenshot(page, "started")
 
     # when: she records evidence with a PDF on the legal criterion
@@ -132,3 +176,50 @@ def test_an_executive_records_scale(page, live_server, screenshot):
     decision = Decision.objects.get(pilot=pilot)
     assert (decision.outcome, decision.decided_by.email) == ("scale", "erin@example.com")
     screenshot(page, "scaled")
+
+
+def test_an_owner_edits_a_cost_line_with_javascript_off(browser, live_server, screenshot):
+    alice = UserFactory(email="alice@example.com", name="Alice Owner")
+    pilot = make_chartered_pilot(owner=alice)
+    services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=1000)
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1400, "height": 900}
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "alice@example.com", PASSWORD)
+        page.goto(f"{live_server.url}/pilots/{pilot.id}/")
+        page.click("#part-costs a:has-text('Edit')")  # a link: the page in edit mode
+        page.fill("#part-costs input[name$=-amount]", "-40")
+        page.click("#part-costs button:has-text('Save the cost line')")
+        assert "A cost cannot be negative." in page.locator("#part-costs").inner_text()
+        page.fill("#part-costs input[name$=-amount]", "1500")
+        page.click("#part-costs button:has-text('Save the cost line')")
+        page.wait_for_url(f"**/pilots/{pilot.id}/#part-costs")
+        assert "The cost line is saved." in page.locator(".messages").inner_text()
+        assert "Pilot: 1,500.00 EUR" in page.locator("#part-costs").inner_text()
+        screenshot(page, "cost-saved-without-javascript")
+    finally:
+        context.close()
+
+
+def test_the_second_of_two_editors_sees_the_current_values(page, live_server, screenshot):
+    alice = UserFactory(email="alice@example.com", name="Alice Owner")
+    pilot = make_chartered_pilot(owner=alice)
+    sign_in(page, live_server, "alice@example.com", PASSWORD)
+    page.goto(f"{live_server.url}/pilots/{pilot.id}/")
+    page.click("#charter-panel a:has-text('Edit the charter')")
+    page.fill("textarea[name=charter-summary]", "Alice's summary")
+
+    # meanwhile, the summary is changed by someone else
+    services.pilot_update(pilot=pilot, summary="Changed meanwhile")
+    page.click("button:has-text('Save the charter')")
+
+    conflict = page.locator("#charter-panel .conflict")
+    conflict.wait_for()
+    assert "Someone else changed this meanwhile" in conflict.inner_text()
+    assert "Summary: Alice's summary" in conflict.inner_text()
+    assert page.input_value("textarea[name=charter-summary]") == "Changed meanwhile"
+    screenshot(page, "edit-conflict")
+    pilot.refresh_from_db()
+    assert pilot.summary == "Changed meanwhile"

@@ -15,7 +15,13 @@ from gates.models import Criterion
 from portfolio import services
 from portfolio.models import Role, Stage
 from portfolio.views import _get_pilot_for_user
-from tests.factories import UserFactory, make_awaiting_pilot, make_chartered_pilot, reviewer
+from tests.factories import (
+    UserFactory,
+    charter_data,
+    make_awaiting_pilot,
+    make_chartered_pilot,
+    reviewer,
+)
 
 DAY = date(2026, 3, 2)
 
@@ -159,28 +165,26 @@ def test_it_refuses_an_anonymous_reader(pilots):
         _get_pilot_for_user(request_by(AnonymousUser()), pilots.id)
 
 
-# The 403 and 404 pages, through the whole stack (a page that edits a pilot).
-
-probe_urls = pytest.mark.urls("tests.portfolio.urls_probe")
+# The 403 and 404 pages, through the whole stack (the page that edits the charter).
 
 
-@probe_urls
 @pytest.mark.parametrize("name, status", [("alice", 200), ("bob", 403), ("charlie", 403)])
 def test_it_opens_the_editing_page_to_the_owner_only(request, client, pilots, name, status):
     client.force_login(who(request, name))
 
-    response = client.get(reverse("pilot_edit_probe", args=[pilots.id]))
+    response = client.get(reverse("charter_edit", args=[pilots.id]))
 
     assert response.status_code == status
 
 
-@probe_urls
 def test_it_explains_a_refusal_on_a_clear_403_page(client, pilots, bob):
     # given
     client.force_login(bob)
 
     # when: bob tries to change alice's pilot
-    response = client.post(reverse("pilot_edit_probe", args=[pilots.id]), {"summary": "Mine"})
+    response = client.post(
+        reverse("charter_edit", args=[pilots.id]), charter_data(pilots, summary="Mine")
+    )
 
     # then: a page that says what and why, with a way back; nothing written
     assert response.status_code == 403
@@ -195,9 +199,8 @@ def test_it_explains_a_refusal_on_a_clear_403_page(client, pilots, bob):
     assert pilots.summary == ""
 
 
-@probe_urls
 def test_it_sends_an_anonymous_visitor_to_sign_in_rather_than_refusing(client, pilots):
-    response = client.get(reverse("pilot_edit_probe", args=[pilots.id]))
+    response = client.get(reverse("charter_edit", args=[pilots.id]))
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
