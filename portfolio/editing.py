@@ -66,7 +66,7 @@ PARTS = {
             add=services.reading_add,
             model=MetricReading,
             pilot_lookup="metric__pilot",
-            empty="No reading of the metric yet.",
+            empty="No reading of the metric yet (readings come once it is defined).",
             add_label="Add a reading",
         ),
         Part(
@@ -188,10 +188,12 @@ def part_sections(pilot: Pilot, *, can_edit: bool, editing: Editing | None) -> d
                 if here.part_id == item.id:
                     row.form = here.form
             rows.append(row)
-        add_form = None
-        if can_edit:
-            adding = here.form if here.form is not None and here.part_id is None else None
-            add_form = adding or part.form(prefix=f"add-{kind}")
+        # A failed addition comes back with its errors; otherwise a fresh form, except
+        # for readings before the metric they measure is defined.
+        add_form = here.form if here.form is not None and here.part_id is None else None
+        waiting = part.model is MetricReading and getattr(pilot, "success_metric", None) is None
+        if add_form is None and can_edit and not waiting:
+            add_form = part.form(prefix=f"add-{kind}")
         sections[kind] = Section(
             part=part,
             headers=[part.form.base_fields[name].label for name in names],

@@ -311,6 +311,7 @@ def _pilot_page(
         metric_form=_metric_form(pilot, editing) if can_edit else None,
         metric_editing=can_edit and (metric is None or editing.kind == "metric" and editing.form),
         charter_missing=charter_missing_of(pilot),
+        signals=[SIGNALS[key] for key in stall_signals_of(pilot)],
         oob=htmx_panel,
     )
     if htmx_panel:
@@ -319,10 +320,7 @@ def _pilot_page(
         # htmx swaps only successful responses: a refusal comes back as 200, with errors.
         response = render(request, f"portfolio/pilot_detail.html#{partial}", context)
     else:
-        context.update(
-            signals=[SIGNALS[key] for key in stall_signals_of(pilot)],
-            timeline=pilot_timeline(pilot=pilot),
-        )
+        context["timeline"] = pilot_timeline(pilot=pilot)
         response = render(request, "portfolio/pilot_detail.html", context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response

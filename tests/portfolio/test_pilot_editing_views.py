@@ -151,6 +151,8 @@ def test_it_saves_the_charter_and_swaps_the_panel_for_htmx(alice, bob, pilot):
     assert response.status_code == 200
     assert text.lstrip().startswith('<section id="charter-panel"')
     assert "The charter is saved." in text and "Bob Owner" in text
+    assert '<div id="page-head" class="page-head" hx-swap-oob="true">' in text  # the head follows
+    assert '<p class="summary">Drafts replies</p>' in text
     pilot.refresh_from_db()
     assert (pilot.summary, pilot.sponsor, pilot.pilot_start) == (
         "Drafts replies",
@@ -284,6 +286,7 @@ def test_it_defines_the_success_metric_of_a_new_pilot(alice):
     assert "The success metric is saved." in text
     assert "<strong>Hours of review</strong>: 120 → 60 hours" in text
     assert 'id="charter-answers" hx-swap-oob="true"' in text  # the charter's gaps follow
+    assert 'id="part-readings"' in text and 'name="add-readings-value"' in text  # readings too
     metric = SuccessMetric.objects.get(pilot=pilot)
     assert (metric.baseline, metric.target) == (Decimal(120), Decimal(60))
 
