@@ -43,11 +43,19 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A page in a fresh browser context; the test fails on any error the page logs
+    (a failed request, an htmx swap without its target, a script error)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    errors = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()
+    assert errors == [], f"the page logged errors: {errors}"
 
 
 @pytest.fixture

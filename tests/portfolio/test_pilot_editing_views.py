@@ -153,6 +153,7 @@ def test_it_saves_the_charter_and_swaps_the_panel_for_htmx(alice, bob, pilot):
     assert "The charter is saved." in text and "Bob Owner" in text
     assert '<div id="page-head" class="page-head" hx-swap-oob="true">' in text  # the head follows
     assert '<p class="summary">Drafts replies</p>' in text
+    assert '<div id="charter-answers">' in text  # in the panel itself, not swapped elsewhere
     pilot.refresh_from_db()
     assert (pilot.summary, pilot.sponsor, pilot.pilot_start) == (
         "Drafts replies",
