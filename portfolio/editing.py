@@ -36,9 +36,9 @@ class Part:
     form: type[PartForm]
     add: Callable  # the service that records a new one
     model: type[Model]
-    pilot_lookup: str  # the lookup from the model to its pilot
     empty: str
     add_label: str
+    pilot_lookup: str = "pilot"  # the lookup from the model to its pilot
 
     def items(self, pilot: Pilot) -> list:
         """The pilot's parts of this kind, from what `pilot_page_queryset` prefetched."""
@@ -76,7 +76,6 @@ PARTS = {
             form=PathItemForm,
             add=services.path_item_add,
             model=PathItem,
-            pilot_lookup="pilot",
             empty="No path to production yet: name a system to integrate, a data pipeline "
             "to build or a process to change, each with its owner.",
             add_label="Add a path item",
@@ -88,7 +87,6 @@ PARTS = {
             form=KpiForm,
             add=services.kpi_add,
             model=ProductionKpi,
-            pilot_lookup="pilot",
             empty="No production KPI yet.",
             add_label="Add a KPI",
         ),
@@ -99,7 +97,6 @@ PARTS = {
             form=ConditionForm,
             add=services.condition_add,
             model=PilotCondition,
-            pilot_lookup="pilot",
             empty="No exception made for this pilot.",
             add_label="Add a condition",
         ),
@@ -110,7 +107,6 @@ PARTS = {
             form=CostLineForm,
             add=services.cost_line_add,
             model=CostLine,
-            pilot_lookup="pilot",
             empty="No cost recorded yet.",
             add_label="Add a cost line",
         ),

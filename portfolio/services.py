@@ -376,8 +376,6 @@ def metric_set(
 ) -> SuccessMetric:
     """Define or change the pilot's success metric (`by` and `version` as in
     `pilot_update`)."""
-    if by is not None:
-        _require_edit(pilot, by)
     fields = {
         "name": name.strip(),
         "unit": unit.strip(),
@@ -387,26 +385,33 @@ def metric_set(
     }
     metric = SuccessMetric.objects.filter(pilot=pilot).first()
     if metric is None:
-        return _create(SuccessMetric, by=by, pilot=pilot, **fields)
+        return _part_create(SuccessMetric, of=pilot, by=by, pilot=pilot, **fields)
     return pilot_part_update(pilot=pilot, part=metric, by=by, version=version, **fields)
 
 
 def reading_add(
     *, pilot: Pilot, measured_on: date, value: Decimal, note: str = "", by: User | None = None
 ) -> MetricReading:
-    if by is not None:
-        _require_edit(pilot, by)
     metric = SuccessMetric.objects.filter(pilot=pilot).first()
     if metric is None:
         raise ValidationError("Define the success metric before recording readings.")
-    return _create(
-        MetricReading, by=by, metric=metric, measured_on=measured_on, value=value, note=note
+    return _part_create(
+        MetricReading,
+        of=pilot,
+        by=by,
+        metric=metric,
+        measured_on=measured_on,
+        value=value,
+        note=note,
     )
 
 
-def _create(model, *, by: User | None = None, **fields):
+def _part_create(model, *, of: Pilot, by: User | None = None, **fields):
+    """Record a new part of the pilot `of`: with `by`, only if they may edit it, and
+    as its author in the history."""
     obj = model(**fields)
     if by is not None:
+        _require_edit(of, by)
         obj._history_user = by
     obj.full_clean()
     obj.save()
@@ -422,10 +427,9 @@ def path_item_add(
     status: str = "planned",
     by: User | None = None,
 ) -> PathItem:
-    if by is not None:
-        _require_edit(pilot, by)
-    return _create(
+    return _part_create(
         PathItem,
+        of=pilot,
         by=by,
         pilot=pilot,
         kind=kind,
@@ -438,10 +442,9 @@ def path_item_add(
 def condition_add(
     *, pilot: Pilot, kind: str, description: str, decision: str = "", by: User | None = None
 ) -> PilotCondition:
-    if by is not None:
-        _require_edit(pilot, by)
-    return _create(
+    return _part_create(
         PilotCondition,
+        of=pilot,
         by=by,
         pilot=pilot,
         kind=kind,
@@ -467,10 +470,9 @@ def cost_line_add(
     note: str = "",
     by: User | None = None,
 ) -> CostLine:
-    if by is not None:
-        _require_edit(pilot, by)
-    return _create(
+    return _part_create(
         CostLine,
+        of=pilot,
         by=by,
         pilot=pilot,
         category=category,
@@ -490,10 +492,9 @@ def kpi_add(
     horizon_months: int = 12,
     by: User | None = None,
 ) -> ProductionKpi:
-    if by is not None:
-        _require_edit(pilot, by)
-    return _create(
+    return _part_create(
         ProductionKpi,
+        of=pilot,
         by=by,
         pilot=pilot,
         kind=kind,

@@ -309,7 +309,8 @@ def _pilot_page(
     context.update(
         metric=metric,
         metric_form=_metric_form(pilot, editing) if can_edit else None,
-        metric_editing=can_edit and (metric is None or editing.kind == "metric" and editing.form),
+        metric_editing=can_edit
+        and (metric is None or bool(editing.kind == "metric" and editing.form)),
         charter_missing=charter_missing_of(pilot),
         signals=[SIGNALS[key] for key in stall_signals_of(pilot)],
         oob=htmx_panel,
