@@ -15,6 +15,7 @@ urlpatterns = [
     path("report/", views.board_report, name="board_report"),
     path("pilots/new/", views.pilot_new, name="pilot_new"),
     path("pilots/<int:pilot_id>/", views.pilot_detail, name="pilot_detail"),
+    path("pilots/<int:pilot_id>/history/", views.pilot_history, name="pilot_history"),
     path("pilots/<int:pilot_id>/charter/edit/", views.charter_edit, name="charter_edit"),
     path("pilots/<int:pilot_id>/metric/edit/", views.metric_edit, name="metric_edit"),
     path("pilots/<int:pilot_id>/parts/<slug:kind>/add/", views.part_add, name="part_add"),

@@ -77,6 +77,9 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 
+# The newest entries of a pilot's history its page shows; the rest on its history page.
+TIMELINE_ON_PAGE = 30
+
 
 def _get_pilot_for_user(
     request: HttpRequest,
@@ -321,7 +324,8 @@ def _pilot_page(
         # htmx swaps only successful responses: a refusal comes back as 200, with errors.
         response = render(request, f"portfolio/pilot_detail.html#{partial}", context)
     else:
-        context["timeline"] = pilot_timeline(pilot=pilot)
+        timeline = pilot_timeline(pilot=pilot)
+        context.update(timeline=timeline[:TIMELINE_ON_PAGE], timeline_total=len(timeline))
         response = render(request, "portfolio/pilot_detail.html", context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -358,6 +362,14 @@ def _stage_action_done(
 @login_required
 def pilot_detail(request: HttpRequest, pilot_id: int) -> HttpResponse:
     return _pilot_page(request, pilot_id)
+
+
+@require_GET
+@login_required
+def pilot_history(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = _get_pilot_for_user(request, pilot_id)
+    context = {"pilot": pilot, "timeline": pilot_timeline(pilot=pilot)}
+    return render(request, "portfolio/pilot_history.html", context)
 
 
 @require_POST

@@ -97,6 +97,17 @@ def test_it_refuses_a_bad_proposal_with_a_field_error_and_creates_nothing(
     assert not Pilot.objects.exists()
 
 
+def test_it_refuses_a_reference_another_pilot_has(alice, unit):
+    make_pilot(reference="PG-0001", title="First")
+    form = {"title": "Second", "business_unit": unit.id, "risk_tier": "low"}
+
+    response = signed_in(alice).post(reverse("pilot_new"), {**form, "reference": "PG-0001"})
+
+    assert response.status_code == 400
+    assert "Reference: Pilot with this Reference already exists." in response.content.decode()
+    assert not Pilot.objects.filter(title="Second").exists()
+
+
 def test_it_refuses_the_proposal_page_to_a_reviewer(unit):
     response = signed_in(reviewer("security")).post(
         reverse("pilot_new"), {"title": "Mine", "business_unit": unit.id, "risk_tier": "low"}

@@ -13,6 +13,7 @@ from gates.services import evidence_review, evidence_submit, signoff_record
 from portfolio import services
 from portfolio.models import PathItem
 from portfolio.selectors import pilot_timeline
+from portfolio.views import TIMELINE_ON_PAGE
 from tests.factories import charter_data, make_awaiting_pilot, make_chartered_pilot, reviewer
 
 DAY = date(2026, 3, 2)
@@ -258,3 +259,30 @@ def test_it_shows_the_pilot_page_in_a_fixed_number_of_queries(client, alice, bob
     for user in (alice, bob):
         client.force_login(user)
         assert queries_for_page(client, often) == queries_for_page(client, once) <= 32
+
+
+def test_the_page_shows_the_newest_entries_and_links_to_the_whole_history(client, alice, bob):
+    # given: more changes than the page shows
+    pilot = make_chartered_pilot(owner=alice)
+    for n in range(TIMELINE_ON_PAGE):
+        services.pilot_update(pilot=pilot, summary=f"Version {n}")
+    total = len(pilot_timeline(pilot=pilot))
+    assert total > TIMELINE_ON_PAGE
+    client.force_login(bob)
+
+    # when
+    page = client.get(reverse("pilot_detail", args=[pilot.id])).content.decode()
+    history = client.get(reverse("pilot_history", args=[pilot.id])).content.decode()
+
+    # then: the page has the newest, the history page all of them
+    assert page.count('<li class="entry ') == TIMELINE_ON_PAGE
+    assert f"Version {TIMELINE_ON_PAGE - 1}" in page and "Pilot recorded" not in page
+    assert f"The whole history ({total} entries)" in page
+    assert history.count('<li class="entry ') == total
+    assert "Pilot recorded" in history
+
+
+def test_the_history_page_is_a_404_for_a_pilot_that_does_not_exist(client, bob):
+    client.force_login(bob)
+
+    assert client.get(reverse("pilot_history", args=[999_999])).status_code == 404
