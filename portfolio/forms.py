@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from gates.models import Verdict
@@ -118,6 +119,19 @@ def errors_from(form: forms.Form, exc) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def submit(form: forms.Form, call):
+    """Run `call(**form.cleaned_data)`, a service, if the form is valid, and return
+    what it returns; None when the form or the service refused (the service's
+    ValidationError is then on the form)."""
+    if not form.is_valid():
+        return None
+    try:
+        return call(**form.cleaned_data)
+    except ValidationError as exc:
+        errors_from(form, exc)
+        return None
 
 
 class StageMoveForm(forms.Form):

@@ -53,6 +53,7 @@ from portfolio.forms import (
     SignOffForm,
     StageMoveForm,
     errors_from,
+    submit,
 )
 from portfolio.models import Outcome, Pilot, RiskTier, Stage, SuccessMetric
 from portfolio.rules import REFUSALS
@@ -377,13 +378,7 @@ def pilot_history(request: HttpRequest, pilot_id: int) -> HttpResponse:
 def pilot_move(request: HttpRequest, pilot_id: int) -> HttpResponse:
     pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.edit_pilot")
     form = StageMoveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.pilot_stage_move(
-                pilot=pilot, to_stage=form.cleaned_data["to_stage"], by=request.user
-            )
-        except ValidationError as exc:
-            errors_from(form, exc)
+    submit(form, partial(services.pilot_stage_move, pilot=pilot, by=request.user))
     done = f"The pilot is now {pilot.get_stage_display().lower()}."
     return _stage_action_done(request, pilot_id, form_name="move_form", form=form, done=done)
 
@@ -393,11 +388,7 @@ def pilot_move(request: HttpRequest, pilot_id: int) -> HttpResponse:
 def pilot_decide(request: HttpRequest, pilot_id: int) -> HttpResponse:
     pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.decide_pilot")
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.decision_record(pilot=pilot, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_from(form, exc)
+    submit(form, partial(services.decision_record, pilot=pilot, by=request.user))
     outcome = dict(Outcome.choices).get(form.cleaned_data.get("outcome"), "")
     done = f"Decision recorded: {outcome}."
     return _stage_action_done(request, pilot_id, form_name="decision_form", form=form, done=done)
@@ -408,11 +399,7 @@ def pilot_decide(request: HttpRequest, pilot_id: int) -> HttpResponse:
 def pilot_defer(request: HttpRequest, pilot_id: int) -> HttpResponse:
     pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.decide_pilot")
     form = DeferralForm(request.POST)
-    if form.is_valid():
-        try:
-            services.decision_defer(pilot=pilot, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_from(form, exc)
+    submit(form, partial(services.decision_defer, pilot=pilot, by=request.user))
     done = "The decision is deferred; the deferral is recorded."
     return _stage_action_done(request, pilot_id, form_name="deferral_form", form=form, done=done)
 
@@ -422,8 +409,7 @@ def pilot_defer(request: HttpRequest, pilot_id: int) -> HttpResponse:
 def pilot_risk_approve(request: HttpRequest, pilot_id: int) -> HttpResponse:
     pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.approve_risk")
     form = RiskApprovalForm(request.POST)
-    if form.is_valid():
-        services.risk_approval_record(pilot=pilot, by=request.user, **form.cleaned_data)
+    submit(form, partial(services.risk_approval_record, pilot=pilot, by=request.user))
     done = "Your risk approval is recorded."
     return _stage_action_done(request, pilot_id, form_name="risk_form", form=form, done=done)
 
@@ -440,11 +426,7 @@ def evidence_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> Http
     pilot = _get_pilot_for_user(request, pilot_id, perm="portfolio.edit_pilot")
     criterion = get_object_or_404(Criterion, pk=criterion_id)
     form = EvidenceForm(request.POST, request.FILES, prefix=f"evidence{criterion.id}")
-    if form.is_valid():
-        try:
-            evidence_submit(pilot=pilot, criterion=criterion, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_from(form, exc)
+    submit(form, partial(evidence_submit, pilot=pilot, criterion=criterion, by=request.user))
     return _stage_action_done(
         request,
         pilot_id,
@@ -465,16 +447,12 @@ def evidence_review_record(request: HttpRequest, pilot_id: int, evidence_id: int
     )
     _require(request, "gates.review_evidence", evidence.criterion, pilot.title)
     form = EvidenceReviewForm(request.POST, prefix=f"review{evidence.id}")
-    if form.is_valid():
-        try:
-            evidence_review(
-                evidence=evidence,
-                by=request.user,
-                accept=form.cleaned_data["verdict"] == "accept",
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as exc:
-            errors_from(form, exc)
+    submit(
+        form,
+        lambda verdict, comment: evidence_review(
+            evidence=evidence, by=request.user, accept=verdict == "accept", comment=comment
+        ),
+    )
     return _stage_action_done(
         request,
         pilot_id,
@@ -493,11 +471,7 @@ def signoff_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> HttpR
     criterion = get_object_or_404(Criterion, pk=criterion_id)
     _require(request, "gates.review_criterion", criterion, pilot.title)
     form = SignOffForm(request.POST, prefix=f"signoff{criterion.id}")
-    if form.is_valid():
-        try:
-            signoff_record(pilot=pilot, criterion=criterion, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            errors_from(form, exc)
+    submit(form, partial(signoff_record, pilot=pilot, criterion=criterion, by=request.user))
     return _stage_action_done(
         request,
         pilot_id,
@@ -530,16 +504,16 @@ def evidence_file(request: HttpRequest, pilot_id: int, evidence_id: int) -> File
 def pilot_new(request: HttpRequest) -> HttpResponse:
     _require(request, "portfolio.add_pilot", None, "a new pilot")
     form = PilotForm(request.POST or None, initial={"deployment_owner": request.user})
-    if request.method == "POST" and form.is_valid():
-        try:
-            pilot = services.pilot_create(by=request.user, **form.changes())
-        except ValidationError as exc:
-            errors_from(form, exc)
-        else:
-            messages.success(
-                request, "The pilot is proposed. Its charter needs three answers before it starts."
-            )
-            return redirect("pilot_detail", pilot_id=pilot.id)
+    pilot = None
+    if request.method == "POST":
+        pilot = submit(
+            form, lambda version, **changes: services.pilot_create(by=request.user, **changes)
+        )
+    if pilot is not None:
+        messages.success(
+            request, "The pilot is proposed. Its charter needs three answers before it starts."
+        )
+        return redirect("pilot_detail", pilot_id=pilot.id)
     status = 400 if form.errors else 200
     return render(request, "portfolio/pilot_new.html", {"form": form}, status=status)
 
