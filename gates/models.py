@@ -20,6 +20,10 @@ class GateKind(models.TextChoices):
     ORGANISATIONAL = "organisational", "Organisational"
 
 
+# The six gates in their order, as their keys (the seed migration creates them).
+GATE_KEYS = ["ownership", "data", "integration", "value", "adoption", "governance"]
+
+
 class Gate(models.Model):
     key = models.SlugField(max_length=20, unique=True)
     number = models.PositiveSmallIntegerField(unique=True)

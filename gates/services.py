@@ -1,4 +1,4 @@
-"""Writes for gates: evidence, reviews, sign-offs, and the readiness they derive."""
+"""Writes for gates: evidence, reviews and sign-offs, and the readiness derived from them."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,22 +20,27 @@ from gates.models import (
     SignOff,
     Verdict,
 )
+from gates.rules import is_evidence_reviewer, is_reviewer_of_function
+from gates.selectors import criteria_evidence_of, gate_readiness
 from portfolio.models import GateProgress, Pilot, User
-from portfolio.rules import (
-    can_edit_pilot,
-    is_evidence_reviewer,
-    is_reviewer_of_function,
-    refusal,
-)
+from portfolio.rules import can_edit_pilot, refusal
 
 # SQLite caps the number of parameters in one statement; stay well below it.
 CHUNK = 500
 
+
 MAX_EVIDENCE_FILE_BYTES = 10 * 1024 * 1024
 
+
 _OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # doc, xls, ppt
+
+
 _ZIP = (b"PK\x03\x04",)  # docx, xlsx, pptx, odt, ods, odp
+
+
 _TEXT = ()  # any bytes but NUL
+
+
 # Extension -> (the content types a browser sends for it, how the file starts). The
 # declared type and the first bytes must both fit: a renamed executable is refused.
 EVIDENCE_FILE_TYPES: dict[str, tuple[set[str], tuple[bytes, ...]]] = {
@@ -86,53 +91,6 @@ def evidence_file_check(file: UploadedFile) -> None:
         raise ValidationError(
             {"file": f"The file's content is not a .{extension} file; send one of: {allowed}."}
         )
-
-
-def criterion_met(criterion: Criterion, *, accepted: set[int], verdicts: dict[int, str]) -> bool:
-    """Met: accepted evidence and, where the criterion belongs to a function, its sign-off."""
-    return criterion.id in accepted and (
-        not criterion.function or verdicts.get(criterion.id) == Verdict.SIGNED_OFF
-    )
-
-
-def criteria_evidence_of(
-    pilot_ids: list[int],
-) -> tuple[dict[int, set[int]], dict[int, dict[int, str]]]:
-    """For each pilot: the criteria with accepted evidence, and the current sign-off
-    verdict by criterion. Two queries, whatever the number of pilots."""
-    accepted: dict[int, set[int]] = defaultdict(set)
-    for pilot_id, criterion_id in Evidence.objects.filter(
-        pilot_id__in=pilot_ids, status=EvidenceStatus.ACCEPTED
-    ).values_list("pilot_id", "criterion_id"):
-        accepted[pilot_id].add(criterion_id)
-    verdicts: dict[int, dict[int, str]] = defaultdict(dict)
-    # Sign-offs are only ever appended: in id order, the latest verdict wins.
-    for pilot_id, criterion_id, verdict in (
-        SignOff.objects.filter(pilot_id__in=pilot_ids)
-        .order_by("id")
-        .values_list("pilot_id", "criterion_id", "verdict")
-    ):
-        verdicts[pilot_id][criterion_id] = verdict
-    return accepted, verdicts
-
-
-def gate_readiness(
-    *, criteria: list[Criterion], tier: str, accepted: set[int], verdicts: dict[int, str]
-) -> tuple[str, int, int]:
-    """Status of one gate for one pilot: (status, required criteria met, required criteria).
-
-    `accepted` holds the ids of criteria with accepted evidence, `verdicts` the
-    current sign-off verdict by criterion id.
-    """
-    applicable = [c for c in criteria if c.applies_to(tier)]
-    if not applicable:
-        return Readiness.NOT_APPLICABLE, 0, 0
-    required = [c for c in applicable if c.required]
-    met = sum(1 for c in required if criterion_met(c, accepted=accepted, verdicts=verdicts))
-    if any(verdicts.get(c.id) == Verdict.OBJECTED for c in applicable):
-        return Readiness.BLOCKED, met, len(required)
-    status = Readiness.PASSED if met == len(required) else Readiness.OPEN
-    return status, met, len(required)
 
 
 def readiness_refresh(*, pilot_ids: Iterable[int] | None = None) -> int:

@@ -3,7 +3,6 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from portfolio import services
 from portfolio.models import (
     AlertDelivery,
     BusinessUnit,
@@ -24,7 +23,11 @@ from portfolio.models import (
     SuccessMetric,
     User,
 )
-from portfolio.selectors import charter_missing_of, with_charter, with_stall_flags
+from portfolio.selectors.charter import charter_missing_of, with_charter
+from portfolio.selectors.stalls import with_stall_flags
+from portfolio.services.alerts import alert_deliveries_retry
+from portfolio.services.lifecycle import pilot_stage_move
+from portfolio.services.pilots import pilot_create, pilot_update
 
 
 @admin.register(User)
@@ -203,16 +206,16 @@ class PilotAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             fields = {name: form.cleaned_data[name] for name in form.changed_data}
-            services.pilot_update(pilot=Pilot.objects.get(pk=obj.pk), **fields)
+            pilot_update(pilot=Pilot.objects.get(pk=obj.pk), **fields)
             return
-        created = services.pilot_create(by=request.user, **form.cleaned_data)
+        created = pilot_create(by=request.user, **form.cleaned_data)
         obj.pk, obj._state.adding = created.pk, False
 
     def _move(self, request, queryset, to_stage: str) -> None:
         moved = 0
         for pilot in queryset:
             try:
-                services.pilot_stage_move(pilot=pilot, to_stage=to_stage, by=request.user)
+                pilot_stage_move(pilot=pilot, to_stage=to_stage, by=request.user)
                 moved += 1
             except ValidationError as exc:
                 self.message_user(request, f"{pilot}: {' '.join(exc.messages)}", messages.ERROR)
@@ -300,7 +303,7 @@ class AlertDeliveryAdmin(RecordOnlyAdmin):
     @admin.action(description="Send the selected unsent deliveries again")
     def retry_deliveries(self, request, queryset):
         due = queryset.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED])
-        queued = services.alert_deliveries_retry(deliveries=due)
+        queued = alert_deliveries_retry(deliveries=due)
         if queued:
             self.message_user(request, f"{queued} delivery(ies) queued.", messages.SUCCESS)
         if queued < len(due):

@@ -5,3 +5,6 @@ class PortfolioConfig(AppConfig):
     name = "portfolio"
     verbose_name = "Portfolio"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from portfolio import rules  # noqa: F401  (registers the pilot permissions)

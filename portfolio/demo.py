@@ -34,9 +34,7 @@ from django.utils import timezone
 
 from gates.models import Criterion, Evidence, EvidenceStatus, SignOff, Verdict
 from gates.services import evidence_review, evidence_submit, readiness_refresh, signoff_record
-from portfolio import services
 from portfolio.models import (
-    OUTCOME_STAGE,
     BusinessUnit,
     ConditionDecision,
     ConditionKind,
@@ -64,6 +62,19 @@ from portfolio.models import (
     SuccessMetric,
     User,
 )
+from portfolio.services.lifecycle import decision_defer, pilot_stage_move
+from portfolio.services.parts import (
+    condition_add,
+    condition_decide,
+    cost_line_add,
+    kpi_add,
+    metric_set,
+    path_item_add,
+    reading_add,
+)
+from portfolio.services.people import business_unit_get_or_create, user_create
+from portfolio.services.pilots import pilot_create
+from portfolio.stages import OUTCOME_STAGE
 
 DEMO_PASSWORD = "pilotgate-demo"
 EMAIL_DOMAIN = "pilotgate.example"  # .example is reserved: no demo mail reaches anyone
@@ -871,7 +882,7 @@ def demo_seed(*, pilots: int, seed: int, today: date | None = None) -> SeedRepor
     rng = random.Random(seed)
     with transaction.atomic():
         people = _people_create()
-        units = {name: services.business_unit_get_or_create(name=name) for name in UNIT_OWNERS}
+        units = {name: business_unit_get_or_create(name=name) for name in UNIT_OWNERS}
         criteria = _criteria_by_gate()
         reference_ids = [
             _contact_centre_create(people=people, units=units, criteria=criteria, today=today).id,
@@ -906,7 +917,7 @@ def _people_create() -> dict[str, User]:
     for person in PEOPLE:
         user = existing.get(person.email)
         if user is None:
-            user = services.user_create(
+            user = user_create(
                 email=person.email, name=person.name, role=person.role, function=person.function
             )
             created.append(user.id)
@@ -1041,7 +1052,7 @@ def _contact_centre_create(
     awaiting_since = today - timedelta(days=96)
     pilot_start = awaiting_since - timedelta(days=90)
     proposed_on = pilot_start - timedelta(days=45)
-    pilot = services.pilot_create(
+    pilot = pilot_create(
         title=CONTACT_CENTRE,
         business_unit=units["Customer service"],
         by=owner,
@@ -1064,7 +1075,7 @@ def _contact_centre_create(
         pilot_start=pilot_start,
         pilot_end_planned=pilot_start + timedelta(days=84),
     )
-    services.metric_set(
+    metric_set(
         pilot=pilot,
         name="Average handling time per email",
         unit="minutes",
@@ -1072,19 +1083,19 @@ def _contact_centre_create(
         target=Decimal("6"),
         direction=Direction.DECREASE,
     )
-    services.path_item_add(
+    path_item_add(
         pilot=pilot,
         kind=PathKind.SYSTEM,
         description="Drafts inside the agent desktop of the contact-centre platform",
         owner=people["it"],
     )
-    services.path_item_add(
+    path_item_add(
         pilot=pilot,
         kind=PathKind.DATA_PIPELINE,
         description="Knowledge base with a named owner and a monthly review of outdated "
         "articles (no owner yet)",
     )
-    services.path_item_add(
+    path_item_add(
         pilot=pilot,
         kind=PathKind.PROCESS_CHANGE,
         description="Work standard for checking, editing and sending a draft",
@@ -1096,7 +1107,7 @@ def _contact_centre_create(
         (ConditionKind.PERMISSION, "Public cloud model allowed as a temporary exception"),
         (ConditionKind.SPONSOR_TIME, "The COO chaired a fortnightly check-in"),
     ):
-        services.condition_add(pilot=pilot, kind=kind, description=description)
+        condition_add(pilot=pilot, kind=kind, description=description)
     _reference_costs_add(
         pilot=pilot,
         lines=(
@@ -1119,15 +1130,15 @@ def _contact_centre_create(
         (KpiKind.ERROR_RATE, "Drafts with a factual error", "< 2%"),
         (KpiKind.UPTIME, "Available during opening hours", "99.5%"),
     ):
-        services.kpi_add(pilot=pilot, kind=kind, name=name, target=target)
-    services.pilot_stage_move(
+        kpi_add(pilot=pilot, kind=kind, name=name, target=target)
+    pilot_stage_move(
         pilot=pilot, to_stage=PI, by=owner, on=pilot_start, reason="Charter complete"
     )
     for weeks, value in ((4, "8.1"), (8, "6.9"), (12, "6.2")):
-        services.reading_add(
+        reading_add(
             pilot=pilot, measured_on=pilot_start + timedelta(weeks=weeks), value=Decimal(value)
         )
-    services.pilot_stage_move(
+    pilot_stage_move(
         pilot=pilot,
         to_stage=AD,
         by=delivery,
@@ -1195,13 +1206,13 @@ def _contact_centre_create(
             ),
         },
     )
-    services.decision_defer(
+    decision_defer(
         pilot=pilot,
         by=owner,
         on=today - timedelta(days=55),
         reason="Waiting for legal's answer on telling customers that AI helped.",
     )
-    services.decision_defer(
+    decision_defer(
         pilot=pilot,
         by=owner,
         on=today - timedelta(days=20),
@@ -1223,7 +1234,7 @@ def _finance_anomalies_create(
     awaiting_since = today - timedelta(days=27)
     pilot_start = awaiting_since - timedelta(days=100)
     proposed_on = pilot_start - timedelta(days=60)
-    pilot = services.pilot_create(
+    pilot = pilot_create(
         title=FINANCE_ANOMALIES,
         business_unit=units["Finance"],
         by=cfo,
@@ -1246,7 +1257,7 @@ def _finance_anomalies_create(
         pilot_start=pilot_start,
         pilot_end_planned=pilot_start + timedelta(days=91),
     )
-    services.metric_set(
+    metric_set(
         pilot=pilot,
         name="Value of cost anomalies caught before the monthly close",
         unit="EUR per quarter",
@@ -1254,32 +1265,32 @@ def _finance_anomalies_create(
         target=Decimal("300000"),
         direction=Direction.INCREASE,
     )
-    services.path_item_add(
+    path_item_add(
         pilot=pilot,
         kind=PathKind.SYSTEM,
         description="Anomalies in the controlling work queue of SAP S/4HANA",
         owner=people["it"],
         status=PathStatus.IN_PROGRESS,
     )
-    services.path_item_add(
+    path_item_add(
         pilot=pilot,
         kind=PathKind.DATA_PIPELINE,
         description="One cost-category mapping for every business unit",
         owner=owner,
     )
-    services.path_item_add(
+    path_item_add(
         pilot=pilot,
         kind=PathKind.PROCESS_CHANGE,
         description="One exception-approval process across business units",
         owner=owner,
     )
-    data_access = services.condition_add(
+    data_access = condition_add(
         pilot=pilot,
         kind=ConditionKind.DATA_ACCESS,
         description="Read access to the general ledger of every business unit",
     )
-    services.condition_decide(condition=data_access, decision=ConditionDecision.PERMANENT)
-    services.condition_add(
+    condition_decide(condition=data_access, decision=ConditionDecision.PERMANENT)
+    condition_add(
         pilot=pilot,
         kind=ConditionKind.STAKEHOLDER_ACCESS,
         description="Two analysts seconded half-time to label anomalies",
@@ -1308,15 +1319,15 @@ def _finance_anomalies_create(
         (KpiKind.ERROR_RATE, "False alarms per 100 anomalies flagged", "< 20", 6),
         (KpiKind.ADOPTION, "Anomalies reviewed within 5 working days", "> 90%", 6),
     ):
-        services.kpi_add(pilot=pilot, kind=kind, name=name, target=target, horizon_months=horizon)
-    services.pilot_stage_move(
+        kpi_add(pilot=pilot, kind=kind, name=name, target=target, horizon_months=horizon)
+    pilot_stage_move(
         pilot=pilot, to_stage=PI, by=owner, on=pilot_start, reason="Charter complete"
     )
     for weeks, value in ((5, "140000"), (9, "265000"), (13, "410000")):
-        services.reading_add(
+        reading_add(
             pilot=pilot, measured_on=pilot_start + timedelta(weeks=weeks), value=Decimal(value)
         )
-    services.pilot_stage_move(
+    pilot_stage_move(
         pilot=pilot,
         to_stage=AD,
         by=delivery,
@@ -1378,7 +1389,7 @@ def _finance_anomalies_create(
 
 def _reference_costs_add(*, pilot: Pilot, lines: Sequence[tuple[str, str, int]]) -> None:
     for category, phase, amount in lines:
-        services.cost_line_add(
+        cost_line_add(
             pilot=pilot,
             category=category,
             phase=phase,

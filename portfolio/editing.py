@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.db.models import Model, QuerySet
 from django.utils import dateformat
 
-from portfolio import services
 from portfolio.forms import (
     ConditionForm,
     CostLineForm,
@@ -18,13 +17,14 @@ from portfolio.forms import (
     PathItemForm,
     ReadingForm,
 )
-from portfolio.models import (
-    CostLine,
-    MetricReading,
-    PathItem,
-    Pilot,
-    PilotCondition,
-    ProductionKpi,
+from portfolio.models import CostLine, MetricReading, PathItem, Pilot, PilotCondition, ProductionKpi
+from portfolio.services.parts import (
+    condition_add,
+    cost_line_add,
+    kpi_add,
+    part_version,
+    path_item_add,
+    reading_add,
 )
 
 
@@ -63,7 +63,7 @@ PARTS = {
             title="Readings",
             noun="reading",
             form=ReadingForm,
-            add=services.reading_add,
+            add=reading_add,
             model=MetricReading,
             pilot_lookup="metric__pilot",
             empty="No reading of the metric yet (readings come once it is defined).",
@@ -74,7 +74,7 @@ PARTS = {
             title="Path to production",
             noun="path item",
             form=PathItemForm,
-            add=services.path_item_add,
+            add=path_item_add,
             model=PathItem,
             empty="No path to production yet: name a system to integrate, a data pipeline "
             "to build or a process to change, each with its owner.",
@@ -85,7 +85,7 @@ PARTS = {
             title="Production KPIs",
             noun="KPI",
             form=KpiForm,
-            add=services.kpi_add,
+            add=kpi_add,
             model=ProductionKpi,
             empty="No production KPI yet.",
             add_label="Add a KPI",
@@ -95,7 +95,7 @@ PARTS = {
             title="Pilot conditions",
             noun="condition",
             form=ConditionForm,
-            add=services.condition_add,
+            add=condition_add,
             model=PilotCondition,
             empty="No exception made for this pilot.",
             add_label="Add a condition",
@@ -105,7 +105,7 @@ PARTS = {
             title="Costs",
             noun="cost line",
             form=CostLineForm,
-            add=services.cost_line_add,
+            add=cost_line_add,
             model=CostLine,
             empty="No cost recorded yet.",
             add_label="Add a cost line",
@@ -180,7 +180,7 @@ def part_sections(pilot: Pilot, *, can_edit: bool, editing: Editing | None) -> d
         for item in part.items(pilot):
             row = Row(item=item, cells=[shown(item, name) for name in names])
             if can_edit:
-                row.version = services.part_version(item)
+                row.version = part_version(item)
                 if here.part_id == item.id:
                     row.form = here.form
             rows.append(row)

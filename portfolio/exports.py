@@ -3,7 +3,9 @@
 from collections.abc import Iterator
 from datetime import date
 
-from portfolio.selectors import GATE_KEYS, export_queryset, pilot_export_row, pilots_filter
+from gates.models import GATE_KEYS
+from portfolio.selectors.dashboard import pilots_filter
+from portfolio.selectors.export import export_queryset, pilot_export_row
 
 CSV_HEADER = [
     "reference",

@@ -1,10 +1,9 @@
 from datetime import timedelta
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from gates.models import Verdict
+from gates.models import GATE_KEYS
 from portfolio.models import (
     BusinessUnit,
     CostLine,
@@ -19,8 +18,7 @@ from portfolio.models import (
     SuccessMetric,
     User,
 )
-from portfolio.selectors import GATE_KEYS
-from portfolio.services import CONFLICT_MESSAGE, edit_version
+from portfolio.services.parts import CONFLICT_MESSAGE, edit_version
 
 STATES = [
     ("", "Any"),
@@ -108,30 +106,7 @@ class PeriodForm(forms.Form):
 
 # The pilot page's action forms. Each only shapes and checks the input; the rules
 # (stage moves, decision rights, the charter, the risk owner's approval) are in the
-# services the views call.
-
-
-def errors_from(form: forms.Form, exc) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has
-    one, otherwise on the form as a whole."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def submit(form: forms.Form, call):
-    """Run `call(**form.cleaned_data)`, a service, if the form is valid, and return
-    what it returns; None when the form or the service refused (the service's
-    ValidationError is then on the form)."""
-    if not form.is_valid():
-        return None
-    try:
-        return call(**form.cleaned_data)
-    except ValidationError as exc:
-        errors_from(form, exc)
-        return None
+# services the views call (through `portfolio.lib.forms.submit`).
 
 
 class StageMoveForm(forms.Form):
@@ -156,29 +131,6 @@ class RiskApprovalForm(forms.Form):
     )
 
 
-class EvidenceForm(forms.Form):
-    text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
-    )
-    link = forms.URLField(required=False, max_length=500, assume_scheme="https")
-    file = forms.FileField(
-        required=False,
-        help_text="PDF, image, Office document, CSV or text; at most 10 MB.",
-    )
-
-
-class EvidenceReviewForm(forms.Form):
-    verdict = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
-    comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
-    )
-
-
-class SignOffForm(forms.Form):
-    verdict = forms.ChoiceField(choices=Verdict.choices)
-    comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
-    )
 
 
 # Forms that create and edit a pilot and its parts. They shape and check the input;

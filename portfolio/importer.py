@@ -17,9 +17,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from portfolio import services
 from portfolio.models import Direction, Pilot, RiskTier, Role, Stage, SuccessMetric, User
-from portfolio.selectors import pilot_charter_missing
+from portfolio.selectors.charter import pilot_charter_missing
+from portfolio.services.lifecycle import pilot_stage_record
+from portfolio.services.parts import metric_set
+from portfolio.services.people import business_unit_get_or_create, user_get_or_create_by_email
+from portfolio.services.pilots import pilot_create, pilot_update
 
 COLUMNS = [
     "reference",
@@ -255,11 +258,11 @@ def _write_row(
 ) -> tuple[str, Pilot]:
     """Create or update one pilot; says whether it was 'created', 'updated' or 'unchanged'."""
     v = row.values
-    unit = services.business_unit_get_or_create(name=v["business_unit"])
+    unit = business_unit_get_or_create(name=v["business_unit"])
     fields: dict = {"business_unit": unit, "title": v["title"]}
     for column, attribute in EMAIL_COLUMNS.items():
         if v.get(column):
-            fields[attribute] = services.user_get_or_create_by_email(
+            fields[attribute] = user_get_or_create_by_email(
                 email=v[column], role=Role.OWNER
             )
     for column in ["summary", "risk_tier", "pilot_start", "pilot_end_planned"]:
@@ -268,7 +271,7 @@ def _write_row(
 
     pilot = _find_pilot(row, by_reference)
     if pilot is None:
-        pilot = services.pilot_create(
+        pilot = pilot_create(
             reference=v.get("reference") or None,
             stage=v["stage"],
             stage_entered_on=v["stage_entered_on"] or today,
@@ -279,9 +282,9 @@ def _write_row(
     else:
         changed = {name: value for name, value in fields.items() if getattr(pilot, name) != value}
         if changed:
-            services.pilot_update(pilot=pilot, **changed)
+            pilot_update(pilot=pilot, **changed)
         if pilot.stage != v["stage"]:
-            services.pilot_stage_record(
+            pilot_stage_record(
                 pilot=pilot,
                 to_stage=v["stage"],
                 on=v["stage_entered_on"] or today,
@@ -314,7 +317,7 @@ def _write_metric(pilot: Pilot, v: dict) -> bool:
         wanted["direction"] = Direction.DECREASE if lower_is_better else Direction.INCREASE
     if current and all(getattr(current, name) == value for name, value in wanted.items()):
         return False
-    services.metric_set(pilot=pilot, **wanted)
+    metric_set(pilot=pilot, **wanted)
     return True
 
 

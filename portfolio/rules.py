@@ -1,7 +1,7 @@
-"""Who may do what to a pilot: the decision rights of DOMAIN.md, written once.
+"""Who may do what to a pilot: the decision rights of docs/domain.md, written once.
 
 Every signed-in user may read the whole portfolio; the permissions below guard the
-writes. Views check them with `_get_pilot_for_user(..., perm=...)`, services call the
+writes. Views check them with `pilot_for_user(..., perm=...)`, services call the
 predicates themselves, so the rule is the same whichever way a change comes in.
 
 Check them with `rules.has_perm(name, user, obj)`, not `user.has_perm(name, obj)`:
@@ -10,8 +10,11 @@ superusers (for the admin site) without any decision right over pilots.
 """
 
 import rules
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
-from portfolio.models import Function, Role
+from portfolio.models import Pilot, Role
 
 
 @rules.predicate
@@ -51,27 +54,6 @@ def is_risk_owner(user, pilot) -> bool:
 
 
 @rules.predicate
-def is_reviewer_of_function(user, criterion) -> bool:
-    """A stakeholder reviewer from the function that owns the criterion."""
-    return (
-        is_signed_in(user)
-        and user.role == Role.REVIEWER
-        and bool(criterion.function)
-        and user.function == criterion.function
-    )
-
-
-@rules.predicate
-def is_evidence_reviewer(user, criterion) -> bool:
-    """Who accepts or rejects evidence on a criterion: the reviewers of its function
-    (`is_reviewer_of_function`); where no function owns the criterion (evidence alone
-    proves it), a stakeholder reviewer of the business function."""
-    if criterion.function:
-        return is_reviewer_of_function(user, criterion)
-    return is_signed_in(user) and user.role == Role.REVIEWER and user.function == Function.BUSINESS
-
-
-@rules.predicate
 def is_owner_or_executive(user) -> bool:
     return is_signed_in(user) and user.role in (Role.OWNER, Role.EXECUTIVE)
 
@@ -88,12 +70,9 @@ rules.add_perm("portfolio.edit_pilot", can_edit_pilot)
 rules.add_perm("portfolio.decide_pilot", can_decide_pilot)
 # The formal approval a high-risk pilot needs before Scale.
 rules.add_perm("portfolio.approve_risk", is_risk_owner)
-# Accept or reject evidence, sign off or object: the object is the criterion.
-rules.add_perm("gates.review_criterion", is_reviewer_of_function)
-# Accept or reject evidence: as above, and the business reviewers where no function owns it.
-rules.add_perm("gates.review_evidence", is_evidence_reviewer)
 
 # What a refused user tried, and why not: the 403 page and the services say the same.
+# Other apps add their own permissions' (gates/rules.py).
 REFUSALS = {
     "portfolio.view_pilot": ("see this pilot", "Sign in to read the portfolio."),
     "portfolio.add_pilot": (
@@ -113,19 +92,35 @@ REFUSALS = {
         "approve this pilot's risk",
         "Only the pilot's named risk owner approves its risk.",
     ),
-    "gates.review_criterion": (
-        "review this criterion",
-        "Only a stakeholder reviewer from the function that owns a criterion reviews "
-        "and signs it off.",
-    ),
-    "gates.review_evidence": (
-        "review this evidence",
-        "Only a stakeholder reviewer from the function that owns a criterion (the business "
-        "where no function does) accepts or rejects its evidence.",
-    ),
 }
 
 
 def refusal(perm: str) -> str:
     """Why `perm` was refused, in one sentence."""
     return REFUSALS[perm][1]
+
+
+def require_perm(user, perm: str, obj, title: str) -> None:
+    """Raise PermissionDenied (the 403 page, saying what was refused and why) unless
+    `user` may `perm` on `obj`; `title` names the thing in the message."""
+    if not rules.has_perm(perm, user, obj):
+        action, why = REFUSALS[perm]
+        raise PermissionDenied(f"You tried to {action} ({title}). {why}")
+
+
+def pilot_for_user(
+    user,
+    pilot_id: int,
+    *,
+    perm: str | None = None,
+    queryset: QuerySet[Pilot] | None = None,
+) -> Pilot:
+    """The pilot `pilot_id` (from `queryset` when given) if `user` may `perm` it.
+    Without `perm`, reading: every signed-in user reads the whole portfolio.
+
+    Raises Http404 when there is no such pilot, PermissionDenied when the user may not.
+    """
+    pilot = get_object_or_404(Pilot.objects.all() if queryset is None else queryset, pk=pilot_id)
+    for name in ["portfolio.view_pilot"] + ([perm] if perm else []):
+        require_perm(user, name, pilot, pilot.title)
+    return pilot

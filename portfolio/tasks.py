@@ -11,7 +11,8 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.utils import timezone
 
-from portfolio import services
+from portfolio.services.alerts import alert_delivery_send, stall_alerts_enqueue
+from portfolio.services.stalls import stall_flags_record
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +34,12 @@ def _as_of(value: str | None) -> date:
 
 @shared_task
 def flag_stalls_task(as_of: str | None = None) -> dict[str, int]:
-    return services.stall_flags_record(as_of=_as_of(as_of))
+    return stall_flags_record(as_of=_as_of(as_of))
 
 
 @shared_task
 def send_stall_alerts_task(as_of: str | None = None) -> int:
-    return services.stall_alerts_enqueue(as_of=_as_of(as_of))
+    return stall_alerts_enqueue(as_of=_as_of(as_of))
 
 
 # An SMTP server that refuses or cannot be reached: try again after a random delay of
@@ -52,4 +53,4 @@ def send_stall_alerts_task(as_of: str | None = None) -> int:
     max_retries=6,
 )
 def send_stall_alert_task(delivery_id: int) -> str:
-    return services.alert_delivery_send(delivery_id=delivery_id)
+    return alert_delivery_send(delivery_id=delivery_id)

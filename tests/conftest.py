@@ -14,8 +14,10 @@ from django.db import connections
 
 from gates import services as gate_services
 from gates.models import Criterion
-from portfolio import services
 from portfolio.models import Pilot, Role
+from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
+from portfolio.services.pilots import pilot_update
+from portfolio.services.stalls import stall_flags_record
 from tests.factories import (
     BusinessUnitFactory,
     UserFactory,
@@ -185,7 +187,7 @@ def stall_portfolio(alice, bob, charlie, executive) -> StallPortfolio:
             comment="Not before this is settled",
         )
     for day in (date(2026, 3, 2), date(2026, 4, 6)):
-        services.decision_defer(pilot=stalled, by=alice, reason="Next meeting", on=day)
+        decision_defer(pilot=stalled, by=alice, reason="Next meeting", on=day)
     stalled_new = make_awaiting_pilot(
         owner=alice, entered_on=date(2026, 3, 29), title="Cost-anomaly model", business_unit=finance
     )
@@ -197,11 +199,11 @@ def stall_portfolio(alice, bob, charlie, executive) -> StallPortfolio:
         pilot_start=date(2026, 3, 1),
         pilot_end_planned=date(2026, 5, 28),
     )
-    services.pilot_stage_move(pilot=drifting, to_stage="piloting", by=bob, on=date(2026, 3, 1))
+    pilot_stage_move(pilot=drifting, to_stage="piloting", by=bob, on=date(2026, 3, 1))
     unowned = make_awaiting_pilot(
         owner=alice, entered_on=date(2026, 2, 1), title="Invoice matching", business_unit=finance
     )
-    services.pilot_update(pilot=unowned, deployment_owner=None)
+    pilot_update(pilot=unowned, deployment_owner=None)
     fresh = make_chartered_pilot(
         owner=charlie,
         title="Meeting notes",
@@ -210,11 +212,11 @@ def stall_portfolio(alice, bob, charlie, executive) -> StallPortfolio:
         pilot_start=date(2026, 5, 1),
         pilot_end_planned=date(2026, 8, 1),
     )
-    services.pilot_stage_move(pilot=fresh, to_stage="piloting", by=charlie, on=date(2026, 5, 1))
+    pilot_stage_move(pilot=fresh, to_stage="piloting", by=charlie, on=date(2026, 5, 1))
     decided = make_awaiting_pilot(
         owner=alice, entered_on=date(2026, 1, 1), title="Knowledge search", business_unit=finance
     )
-    services.decision_record(
+    decision_record(
         pilot=decided,
         outcome="research",
         by=executive,
@@ -222,7 +224,7 @@ def stall_portfolio(alice, bob, charlie, executive) -> StallPortfolio:
         on=date(2026, 2, 1),
     )
     # Last week's detection saw the January and February stalls already.
-    services.stall_flags_record(as_of=date(2026, 5, 25))
+    stall_flags_record(as_of=date(2026, 5, 25))
     return StallPortfolio(
         as_of=date(2026, 6, 1),
         stalled=stalled,

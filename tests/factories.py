@@ -7,9 +7,11 @@ import factory
 
 from gates import services as gate_services
 from gates.models import Criterion, Gate
-from portfolio import services
 from portfolio.forms import PilotForm
 from portfolio.models import BusinessUnit, Pilot, Role, User
+from portfolio.services.lifecycle import pilot_stage_move
+from portfolio.services.parts import metric_set, path_item_add
+from portfolio.services.pilots import pilot_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -35,13 +37,13 @@ class BusinessUnitFactory(factory.django.DjangoModelFactory):
 def make_pilot(**fields):
     fields.setdefault("title", "Contact-centre assistant")
     fields.setdefault("business_unit", BusinessUnitFactory())
-    return services.pilot_create(**fields)
+    return pilot_create(**fields)
 
 
 def make_chartered_pilot(*, owner: User, **fields):
     """A proposed pilot whose charter answers all three questions."""
     pilot = make_pilot(deployment_owner=owner, **fields)
-    services.metric_set(
+    metric_set(
         pilot=pilot,
         name="Hours of manual review per week",
         unit="hours",
@@ -49,7 +51,7 @@ def make_chartered_pilot(*, owner: User, **fields):
         target=60,
         direction="decrease",
     )
-    services.path_item_add(
+    path_item_add(
         pilot=pilot, kind="system", description="Contact-centre platform", owner=owner
     )
     return pilot
@@ -58,8 +60,8 @@ def make_chartered_pilot(*, owner: User, **fields):
 def make_awaiting_pilot(*, owner: User, entered_on: date, **fields):
     fields.setdefault("stage_entered_on", entered_on)
     pilot = make_chartered_pilot(owner=owner, **fields)
-    services.pilot_stage_move(pilot=pilot, to_stage="piloting", by=owner, on=entered_on)
-    services.pilot_stage_move(pilot=pilot, to_stage="awaiting_decision", by=owner, on=entered_on)
+    pilot_stage_move(pilot=pilot, to_stage="piloting", by=owner, on=entered_on)
+    pilot_stage_move(pilot=pilot, to_stage="awaiting_decision", by=owner, on=entered_on)
     return pilot
 
 

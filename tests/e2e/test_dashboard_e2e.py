@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from portfolio import services
 from portfolio.models import Role
+from portfolio.services.lifecycle import decision_record
 from tests.e2e.conftest import sign_in
 from tests.factories import UserFactory, make_awaiting_pilot, make_pilot
 
@@ -23,7 +23,7 @@ def portfolio(db):
     owner = UserFactory(email="alice@example.com", name="Alice Owner")
     make_awaiting_pilot(owner=owner, entered_on=days_ago(120), title="Stuck assistant")
     stopped = make_awaiting_pilot(owner=owner, entered_on=days_ago(30), title="Dead end")
-    services.decision_record(
+    decision_record(
         pilot=stopped, outcome="stop", by=executive, rationale="Value below target"
     )
     make_pilot(title="Fresh idea")

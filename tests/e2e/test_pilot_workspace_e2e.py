@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from gates.models import Criterion, Evidence, SignOff
 from gates.services import evidence_submit
-from portfolio import services
 from portfolio.models import Decision, Pilot, Role, Stage
+from portfolio.services.parts import cost_line_add
+from portfolio.services.pilots import pilot_update
 from tests.e2e.conftest import sign_in
 from tests.factories import (
     BusinessUnitFactory,
@@ -181,7 +182,7 @@ def test_an_executive_records_scale(page, live_server, screenshot):
 def test_an_owner_edits_a_cost_line_with_javascript_off(browser, live_server, screenshot):
     alice = UserFactory(email="alice@example.com", name="Alice Owner")
     pilot = make_chartered_pilot(owner=alice)
-    services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=1000)
+    cost_line_add(pilot=pilot, category="data", phase="pilot", amount=1000)
     context = browser.new_context(
         java_script_enabled=False, viewport={"width": 1400, "height": 900}
     )
@@ -212,7 +213,7 @@ def test_the_second_of_two_editors_sees_the_current_values(page, live_server, sc
     page.fill("textarea[name=charter-summary]", "Alice's summary")
 
     # meanwhile, the summary is changed by someone else
-    services.pilot_update(pilot=pilot, summary="Changed meanwhile")
+    pilot_update(pilot=pilot, summary="Changed meanwhile")
     page.click("button:has-text('Save the charter')")
 
     conflict = page.locator("#charter-panel .conflict")

@@ -6,12 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gates.models import Criterion, Evidence, EvidenceStatus, GateStatus, SignOff
-from gates.services import (
-    evidence_review,
-    evidence_submit,
-    readiness_refresh,
-    signoff_record,
-)
+from gates.services import evidence_review, evidence_submit, readiness_refresh, signoff_record
 from portfolio.models import Pilot
 from tests.factories import (
     criteria,

@@ -33,8 +33,8 @@ from portfolio.models import (
     StallEvent,
     User,
 )
-from portfolio.selectors import with_stall_state
-from portfolio.services import stall_flags_record
+from portfolio.selectors.stalls import with_stall_state
+from portfolio.services.stalls import stall_flags_record
 
 PILOTS = int(os.environ.get("BENCH_STALL_PILOTS", "100000"))
 AS_OF = date(2026, 6, 1)

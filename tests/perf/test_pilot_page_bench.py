@@ -17,8 +17,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portfolio import services
 from portfolio.models import Pilot, Role, Stage, User
+from portfolio.services.parts import (
+    condition_add,
+    cost_line_add,
+    kpi_add,
+    path_item_add,
+    reading_add,
+)
 
 PILOTS = 1000
 PARTS = 100
@@ -57,11 +63,11 @@ def measure(owner_client, admin_client, pilot: Pilot) -> dict[str, tuple[float, 
 def add_parts(pilot: Pilot, owner: User) -> None:
     start = date(2025, 1, 1)
     for n in range(PARTS):
-        services.reading_add(pilot=pilot, measured_on=start + timedelta(days=n), value=n)
-        services.path_item_add(pilot=pilot, kind="system", description=f"System {n}", owner=owner)
-        services.kpi_add(pilot=pilot, kind="uptime", name=f"Uptime {n}", target="99.9%")
-        services.condition_add(pilot=pilot, kind="other", description=f"Exception {n}")
-        services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=n)
+        reading_add(pilot=pilot, measured_on=start + timedelta(days=n), value=n)
+        path_item_add(pilot=pilot, kind="system", description=f"System {n}", owner=owner)
+        kpi_add(pilot=pilot, kind="uptime", name=f"Uptime {n}", target="99.9%")
+        condition_add(pilot=pilot, kind="other", description=f"Exception {n}")
+        cost_line_add(pilot=pilot, category="data", phase="pilot", amount=n)
 
 
 @pytest.mark.bench

@@ -5,9 +5,9 @@ import pytest
 from celery.schedules import crontab
 from django.conf import settings
 
-from portfolio import services
 from portfolio.celery import app as celery_app
 from portfolio.models import AlertDelivery, DeliveryStatus, StallEvent
+from portfolio.services.alerts import stall_alerts_plan
 from portfolio.tasks import flag_stalls_task, send_stall_alert_task, send_stall_alerts_task
 
 MONDAY = "2026-06-01"
@@ -92,7 +92,7 @@ def test_it_retries_a_refused_send_and_then_delivers(
 ):
     # given: the server turns Bob's mail away twice, then takes it
     smtp_server.fail_next["bob@example.com"] = 2
-    [_, bob, _] = services.stall_alerts_plan(as_of=date(2026, 6, 1))
+    [_, bob, _] = stall_alerts_plan(as_of=date(2026, 6, 1))
 
     # when
     result = send_stall_alert_task.apply(args=[bob])
@@ -108,7 +108,7 @@ def test_it_gives_up_after_its_retries_and_leaves_the_failure_to_see(
 ):
     # given: Bob's mailbox is refused for good
     smtp_server.refuse.add("bob@example.com")
-    [_, bob, _] = services.stall_alerts_plan(as_of=date(2026, 6, 1))
+    [_, bob, _] = stall_alerts_plan(as_of=date(2026, 6, 1))
 
     # when
     result = send_stall_alert_task.apply(args=[bob])

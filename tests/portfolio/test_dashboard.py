@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from gates.models import Criterion
 from gates.services import evidence_review, evidence_submit, signoff_record
-from portfolio import services
 from portfolio.models import Role
+from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
+from portfolio.services.parts import cost_line_add, reading_add
+from portfolio.services.pilots import pilot_update
 from tests.factories import (
     BusinessUnitFactory,
     UserFactory,
@@ -44,19 +46,19 @@ def portfolio(alice, bob, executive):
         pilot_end_planned=days_ago(20),
         stage_entered_on=days_ago(210),
     )
-    services.pilot_stage_move(pilot=drifting, to_stage="piloting", by=bob, on=days_ago(200))
+    pilot_stage_move(pilot=drifting, to_stage="piloting", by=bob, on=days_ago(200))
     stopped = make_awaiting_pilot(owner=alice, entered_on=days_ago(50), title="Dead end")
-    services.decision_record(
+    decision_record(
         pilot=stopped, outcome="stop", by=executive, rationale="Value below target"
     )
     live = make_awaiting_pilot(owner=bob, entered_on=days_ago(300), title="Invoice reader")
-    services.decision_record(
+    decision_record(
         pilot=live, outcome="scale", by=executive, rationale="Target hit", on=days_ago(250)
     )
-    services.pilot_stage_move(pilot=live, to_stage="in_production", by=bob, on=days_ago(200))
-    services.reading_add(pilot=live, measured_on=days_ago(10), value=55)
-    services.cost_line_add(pilot=live, category="integration", phase="pilot", amount=10000)
-    services.cost_line_add(pilot=live, category="integration", phase="transition", amount=45000)
+    pilot_stage_move(pilot=live, to_stage="in_production", by=bob, on=days_ago(200))
+    reading_add(pilot=live, measured_on=days_ago(10), value=55)
+    cost_line_add(pilot=live, category="integration", phase="pilot", amount=10000)
+    cost_line_add(pilot=live, category="integration", phase="transition", amount=45000)
     make_pilot(title="Fresh idea")
     return {"stalled": stalled, "drifting": drifting, "stopped": stopped, "live": live}
 
@@ -111,7 +113,7 @@ def test_it_answers_the_board_questions(signed_in, portfolio):
 def test_it_lists_stalls_worst_first_with_owner_and_signals(signed_in, portfolio, executive):
     # given: a pilot with no owner, stalled longer than alice's
     unowned = make_awaiting_pilot(owner=executive, entered_on=days_ago(400), title="Orphan")
-    services.pilot_update(pilot=unowned, deployment_owner=None)
+    pilot_update(pilot=unowned, deployment_owner=None)
 
     # when
     stalls = signed_in.get(reverse("dashboard")).context["stalls"]
@@ -265,8 +267,8 @@ def test_its_query_count_does_not_grow_with_the_pilots(signed_in, portfolio, exe
     for n in range(15):
         owner = UserFactory()
         pilot = make_awaiting_pilot(owner=owner, entered_on=days_ago(90 + n), title=f"More {n}")
-        services.decision_defer(pilot=pilot, by=owner, reason="Next board")
-        services.cost_line_add(pilot=pilot, category="data", phase="transition", amount=100)
+        decision_defer(pilot=pilot, by=owner, reason="Next board")
+        cost_line_add(pilot=pilot, category="data", phase="transition", amount=100)
 
     # when / then
     assert dashboard_queries(signed_in) == few

@@ -8,9 +8,20 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from portfolio import services
 from portfolio.models import CostLine, PathItem, Pilot, ProductionKpi
-from portfolio.services import EditConflict, edit_version, part_version
+from portfolio.services.parts import (
+    EditConflict,
+    condition_add,
+    cost_line_add,
+    edit_version,
+    kpi_add,
+    metric_set,
+    part_version,
+    path_item_add,
+    pilot_part_remove,
+    pilot_part_update,
+)
+from portfolio.services.pilots import pilot_update
 from tests.factories import make_chartered_pilot
 
 
@@ -18,11 +29,11 @@ def test_pilot_update_refuses_a_change_made_on_values_that_changed_meanwhile(ali
     # given: an editor saw the title and summary; the summary changed since
     pilot = make_chartered_pilot(owner=alice)
     seen = edit_version(pilot, ["title", "summary"])
-    services.pilot_update(pilot=pilot, summary="Changed meanwhile")
+    pilot_update(pilot=pilot, summary="Changed meanwhile")
 
     # when
     with pytest.raises(EditConflict) as conflict:
-        services.pilot_update(pilot=pilot, version=seen, title="Mine", summary="Mine")
+        pilot_update(pilot=pilot, version=seen, title="Mine", summary="Mine")
 
     # then: nothing written; the conflict carries the current values
     assert conflict.value.current.summary == "Changed meanwhile"
@@ -33,7 +44,7 @@ def test_pilot_update_takes_a_change_made_on_the_current_values(alice):
     pilot = make_chartered_pilot(owner=alice)
     seen = edit_version(Pilot.objects.get(pk=pilot.pk), ["title"])
 
-    services.pilot_update(pilot=pilot, version=seen, title="Mine", by=alice)
+    pilot_update(pilot=pilot, version=seen, title="Mine", by=alice)
 
     assert Pilot.objects.get(pk=pilot.pk).title == "Mine"
 
@@ -41,24 +52,24 @@ def test_pilot_update_takes_a_change_made_on_the_current_values(alice):
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda pilot, by: services.pilot_update(pilot=pilot, by=by, title="Mine"),
-        lambda pilot, by: services.metric_set(
+        lambda pilot, by: pilot_update(pilot=pilot, by=by, title="Mine"),
+        lambda pilot, by: metric_set(
             pilot=pilot, by=by, name="Mine", direction="increase"
         ),
-        lambda pilot, by: services.path_item_add(
+        lambda pilot, by: path_item_add(
             pilot=pilot, by=by, kind="system", description="Mine"
         ),
-        lambda pilot, by: services.cost_line_add(
+        lambda pilot, by: cost_line_add(
             pilot=pilot, by=by, category="data", phase="pilot", amount=1
         ),
-        lambda pilot, by: services.kpi_add(pilot=pilot, by=by, kind="uptime", name="Mine"),
-        lambda pilot, by: services.condition_add(
+        lambda pilot, by: kpi_add(pilot=pilot, by=by, kind="uptime", name="Mine"),
+        lambda pilot, by: condition_add(
             pilot=pilot, by=by, kind="other", description="Mine"
         ),
-        lambda pilot, by: services.pilot_part_update(
+        lambda pilot, by: pilot_part_update(
             pilot=pilot, part=pilot.path_items.get(), by=by, description="Mine"
         ),
-        lambda pilot, by: services.pilot_part_remove(
+        lambda pilot, by: pilot_part_remove(
             pilot=pilot, part=pilot.path_items.get(), by=by
         ),
     ],
@@ -81,7 +92,7 @@ def test_a_part_cannot_be_changed_through_another_pilot(alice, bob):
     theirs = make_chartered_pilot(owner=bob, title="Theirs")
 
     with pytest.raises(ValidationError, match="not a part of that pilot"):
-        services.pilot_part_update(
+        pilot_part_update(
             pilot=mine, part=theirs.path_items.get(), by=alice, description="Taken"
         )
 
@@ -90,10 +101,10 @@ def test_a_part_cannot_be_changed_through_another_pilot(alice, bob):
 
 def test_a_negative_cost_is_refused_on_an_edit_too(alice):
     pilot = make_chartered_pilot(owner=alice)
-    line = services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=5)
+    line = cost_line_add(pilot=pilot, category="data", phase="pilot", amount=5)
 
     with pytest.raises(ValidationError) as error:
-        services.pilot_part_update(pilot=pilot, part=line, amount=Decimal(-1))
+        pilot_part_update(pilot=pilot, part=line, amount=Decimal(-1))
 
     assert error.value.message_dict == {"amount": ["A cost cannot be negative."]}
     assert CostLine.objects.get().amount == 5
@@ -101,12 +112,12 @@ def test_a_negative_cost_is_refused_on_an_edit_too(alice):
 
 def test_removing_a_part_removed_meanwhile_is_a_conflict_without_current_values(alice):
     pilot = make_chartered_pilot(owner=alice)
-    kpi = services.kpi_add(pilot=pilot, kind="uptime", name="Uptime")
+    kpi = kpi_add(pilot=pilot, kind="uptime", name="Uptime")
     version = part_version(kpi)
-    services.pilot_part_remove(pilot=pilot, part=kpi)
+    pilot_part_remove(pilot=pilot, part=kpi)
 
     with pytest.raises(EditConflict) as conflict:
-        services.pilot_part_remove(pilot=pilot, part=kpi, version=version)
+        pilot_part_remove(pilot=pilot, part=kpi, version=version)
 
     assert conflict.value.current is None
 
@@ -127,7 +138,7 @@ def test_of_two_saves_at_once_on_the_same_values_one_lands_and_one_is_refused(al
     def save(summary: str) -> None:
         try:
             start.wait()
-            services.pilot_update(
+            pilot_update(
                 pilot=Pilot.objects.get(pk=pilot.pk), version=seen, summary=summary, by=alice
             )
             outcomes.append(("saved", summary))

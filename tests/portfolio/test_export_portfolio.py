@@ -6,18 +6,19 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from portfolio import services
 from portfolio.exports import CSV_HEADER
+from portfolio.services.lifecycle import decision_record
+from portfolio.services.parts import cost_line_add
 from tests.factories import make_awaiting_pilot, make_pilot
 
 
 @pytest.fixture
 def portfolio(alice, executive):
     stalled = make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 10), reference="CC-1")
-    services.cost_line_add(pilot=stalled, category="integration", phase="pilot", amount=1000)
-    services.cost_line_add(pilot=stalled, category="integration", phase="transition", amount=5000)
+    cost_line_add(pilot=stalled, category="integration", phase="pilot", amount=1000)
+    cost_line_add(pilot=stalled, category="integration", phase="transition", amount=5000)
     stopped = make_awaiting_pilot(owner=alice, entered_on=date(2026, 2, 1), title="Old idea")
-    services.decision_record(
+    decision_record(
         pilot=stopped, outcome="stop", by=executive, rationale="No value", on=date(2026, 3, 1)
     )
     make_pilot(title="Fresh idea")

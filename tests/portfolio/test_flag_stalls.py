@@ -7,8 +7,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portfolio import services
 from portfolio.models import StallEvent
+from portfolio.services.lifecycle import decision_record, pilot_stage_move
+from portfolio.services.stalls import stall_flags_record
 from tests.factories import make_awaiting_pilot
 
 # SQLite's in-memory test database takes no concurrent writers: this runs on PostgreSQL
@@ -61,12 +62,12 @@ def test_it_records_nothing_new_when_run_again(stall_portfolio, capsys):
 def test_it_records_a_cleared_stall_when_a_decision_is_taken(stall_portfolio, executive):
     # given
     p = stall_portfolio
-    services.decision_record(
+    decision_record(
         pilot=p.stalled, outcome="stop", by=executive, rationale="No owner", on=date(2026, 6, 2)
     )
 
     # when
-    counts = services.stall_flags_record(as_of=date(2026, 6, 3))
+    counts = stall_flags_record(as_of=date(2026, 6, 3))
 
     # then
     assert counts == {"stalled": 1, "drifting": 1, "cleared": 1}
@@ -76,17 +77,17 @@ def test_it_records_a_cleared_stall_when_a_decision_is_taken(stall_portfolio, ex
 def test_it_records_a_pilot_that_stalls_again_after_it_was_cleared(alice, executive):
     # given: stalled, sent back to piloting by a Redesign, then awaiting a decision again
     pilot = make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 1))
-    services.stall_flags_record(as_of=date(2026, 3, 9))
-    services.decision_record(
+    stall_flags_record(as_of=date(2026, 3, 9))
+    decision_record(
         pilot=pilot, outcome="redesign", by=executive, rationale="Scope", on=date(2026, 3, 10)
     )
-    services.stall_flags_record(as_of=date(2026, 3, 11))
-    services.pilot_stage_move(
+    stall_flags_record(as_of=date(2026, 3, 11))
+    pilot_stage_move(
         pilot=pilot, to_stage="awaiting_decision", by=alice, on=date(2026, 4, 1)
     )
 
     # when
-    services.stall_flags_record(as_of=date(2026, 6, 1))
+    stall_flags_record(as_of=date(2026, 6, 1))
 
     # then
     assert events(pilot) == [
@@ -111,13 +112,13 @@ def test_it_takes_a_fixed_number_of_queries_whatever_the_number_of_pilots(alice)
     # given
     make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 1), title="One")
     with CaptureQueriesContext(connection) as few:
-        services.stall_flags_record(as_of=date(2026, 6, 1))
+        stall_flags_record(as_of=date(2026, 6, 1))
     for n in range(5):
         make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 1), title=f"Many {n}")
 
     # when
     with CaptureQueriesContext(connection) as many:
-        services.stall_flags_record(as_of=date(2026, 6, 2))
+        stall_flags_record(as_of=date(2026, 6, 2))
 
     # then
     assert StallEvent.objects.count() == 6
@@ -135,7 +136,7 @@ def test_it_records_each_change_once_when_two_runs_happen_at_once(stall_portfoli
     def run():
         try:
             start.wait()
-            services.stall_flags_record(as_of=date(2026, 6, 1))
+            stall_flags_record(as_of=date(2026, 6, 1))
         except Exception as exc:  # reported below, in the test's thread
             errors.append(exc)
         finally:

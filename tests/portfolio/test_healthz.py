@@ -3,9 +3,9 @@ import os
 import pytest
 from django.urls import reverse
 
-from portfolio import services
 from portfolio.celery import app as celery_app
 from portfolio.models import AlertDelivery, DeliveryStatus, Role
+from portfolio.services.alerts import stall_alerts_send
 from tests.conftest import free_port
 from tests.factories import UserFactory
 
@@ -85,7 +85,7 @@ def test_it_lists_failed_deliveries_with_their_error_for_admins(
 ):
     # given
     smtp_server.refuse.add("bob@example.com")
-    services.stall_alerts_send(as_of=stall_portfolio.as_of)
+    stall_alerts_send(as_of=stall_portfolio.as_of)
 
     # when
     response = admin_client.get(
@@ -104,7 +104,7 @@ def test_it_sends_failed_deliveries_again_from_the_admin(
 ):
     # given
     smtp_server.refuse.add("bob@example.com")
-    services.stall_alerts_send(as_of=stall_portfolio.as_of)
+    stall_alerts_send(as_of=stall_portfolio.as_of)
     smtp_server.refuse.clear()
 
     # when
@@ -128,7 +128,7 @@ def test_it_keeps_serving_the_admin_when_the_broker_is_down_and_logs_the_failed_
 ):
     # given
     smtp_server.refuse.add("bob@example.com")
-    services.stall_alerts_send(as_of=stall_portfolio.as_of)
+    stall_alerts_send(as_of=stall_portfolio.as_of)
     failed = AlertDelivery.objects.get(status=DeliveryStatus.FAILED)
 
     # when

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from gates.models import Criterion
 from gates.services import evidence_review, evidence_submit, signoff_record
-from portfolio import services
-from portfolio.selectors import my_pilots
+from portfolio.selectors.my_work import my_pilots
+from portfolio.services.lifecycle import decision_record
+from portfolio.services.pilots import pilot_update
 from tests.factories import (
     gate_meet,
     make_awaiting_pilot,
@@ -59,7 +60,7 @@ def test_it_lists_the_pilots_a_user_owns_delivers_decides_or_holds_the_risk_of(
 
 
 def test_it_says_what_the_user_is_to_each_pilot(portfolio, alice, bob):
-    services.pilot_update(pilot=portfolio["owned"], delivery_owner=alice)
+    pilot_update(pilot=portfolio["owned"], delivery_owner=alice)
 
     rows = my_pilots(user=alice, as_of=AS_OF)
 
@@ -95,7 +96,7 @@ def test_it_leaves_out_of_a_reviewers_list_the_closed_pilots(alice, executive):
     pilot = make_awaiting_pilot(owner=alice, entered_on=AS_OF)
     criterion = Criterion.objects.get(text="Data privacy compliance")
     evidence_submit(pilot=pilot, criterion=criterion, by=alice, text="DPIA")
-    services.decision_record(pilot=pilot, outcome="stop", by=executive, rationale="No value")
+    decision_record(pilot=pilot, outcome="stop", by=executive, rationale="No value")
 
     assert my_pilots(user=reviewer("legal"), as_of=AS_OF) == []
 
@@ -109,7 +110,7 @@ def test_it_says_what_blocks_each_pilot(alice, executive):
     for key in ["ownership", "integration", "value"]:
         gate_meet(pilot=ready, key=key, by=alice)
     stopped = make_awaiting_pilot(owner=alice, entered_on=AS_OF, title="Stopped")
-    services.decision_record(pilot=stopped, outcome="stop", by=executive, rationale="No value")
+    decision_record(pilot=stopped, outcome="stop", by=executive, rationale="No value")
 
     # when
     rows = my_pilots(user=alice, as_of=AS_OF)
@@ -194,7 +195,7 @@ def test_it_reads_a_reviewers_pilots_in_a_fixed_number_of_queries(alice):
 def test_it_shows_the_page_from_the_navigation(client, portfolio, alice):
     # given
     client.force_login(alice)
-    services.pilot_update(pilot=portfolio["owned"], summary="x")
+    pilot_update(pilot=portfolio["owned"], summary="x")
 
     # when
     response = client.get(reverse("my_pilots"))

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from portfolio import services
+from portfolio.services.people import user_get_or_create_by_email
 from tests.factories import UserFactory
 
 
@@ -76,7 +76,7 @@ def test_it_emails_a_link_that_sets_a_new_password(client, alice):
 
 def test_it_lets_a_user_without_a_password_set_their_first_one(client, db):
     # given: an owner created by an import, with no password yet
-    owner = services.user_get_or_create_by_email(email="dana.importer@example.com")
+    owner = user_get_or_create_by_email(email="dana.importer@example.com")
     assert not owner.has_usable_password()
 
     # when

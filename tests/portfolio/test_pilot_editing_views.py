@@ -10,7 +10,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portfolio import services
 from portfolio.editing import PARTS as REGISTRY
 from portfolio.models import (
     CostLine,
@@ -23,6 +22,19 @@ from portfolio.models import (
     Stage,
     SuccessMetric,
 )
+from portfolio.services.lifecycle import pilot_stage_move
+from portfolio.services.parts import (
+    condition_add,
+    cost_line_add,
+    edit_version,
+    kpi_add,
+    part_version,
+    path_item_add,
+    pilot_part_remove,
+    pilot_part_update,
+    reading_add,
+)
+from portfolio.services.pilots import pilot_update
 from tests.factories import (
     UserFactory,
     charter_data,
@@ -188,7 +200,7 @@ def test_it_saves_the_charter_and_redirects_to_it_without_javascript(alice, pilo
 
 
 def test_it_lets_the_delivery_owner_edit_the_charter(alice, bob, pilot):
-    services.pilot_update(pilot=pilot, delivery_owner=bob)
+    pilot_update(pilot=pilot, delivery_owner=bob)
 
     response = signed_in(bob).post(
         reverse("charter_edit", args=[pilot.id]),
@@ -231,8 +243,8 @@ def test_it_refuses_dates_in_the_wrong_order_with_a_field_error(alice, pilot):
 def test_the_second_of_two_editors_gets_the_current_values_not_an_overwrite(alice, bob, pilot):
     # given: alice opens the charter; bob, its delivery owner, saves a change meanwhile
     seen = charter_data(pilot)
-    services.pilot_update(pilot=pilot, delivery_owner=bob)
-    services.pilot_update(pilot=pilot, summary="Bob's summary", by=bob)
+    pilot_update(pilot=pilot, delivery_owner=bob)
+    pilot_update(pilot=pilot, summary="Bob's summary", by=bob)
 
     # when: alice saves hers, made on what she saw
     response = signed_in(alice).post(
@@ -250,7 +262,7 @@ def test_the_second_of_two_editors_gets_the_current_values_not_an_overwrite(alic
 
 def test_the_conflict_comes_back_in_the_swapped_panel_for_htmx(alice, pilot):
     seen = charter_data(pilot)
-    services.pilot_update(pilot=pilot, title="Renamed meanwhile")
+    pilot_update(pilot=pilot, title="Renamed meanwhile")
 
     response = signed_in(alice).post(
         reverse("charter_edit", args=[pilot.id]), {**seen, "charter-title": "Mine"}, **HTMX
@@ -264,7 +276,7 @@ def test_the_conflict_comes_back_in_the_swapped_panel_for_htmx(alice, pilot):
 
 def test_a_change_to_other_fields_meanwhile_is_no_conflict(alice, pilot):
     seen = charter_data(pilot)
-    services.pilot_stage_move(pilot=pilot, to_stage="piloting", by=alice)  # not on the form
+    pilot_stage_move(pilot=pilot, to_stage="piloting", by=alice)  # not on the form
 
     response = signed_in(alice).post(
         reverse("charter_edit", args=[pilot.id]), {**seen, "charter-title": "Mine"}
@@ -309,7 +321,7 @@ def test_it_refuses_a_metric_baseline_that_is_not_a_number(alice, pilot):
         reverse("metric_edit", args=[pilot.id]),
         {"metric-name": "Hours", "metric-baseline": "lots", "metric-target": "60",
          "metric-direction": "decrease",
-         "metric-version": services.edit_version(metric, ["name", "unit", "baseline", "target",
+         "metric-version": edit_version(metric, ["name", "unit", "baseline", "target",
                                                          "direction"])},
     )  # fmt: skip
 
@@ -355,7 +367,7 @@ def edit_data(item, kind, changes) -> dict:
     names = REGISTRY[kind].form._meta.fields
     data = {name: getattr(item, item._meta.get_field(name).attname) for name in names}
     data = {name: "" if value is None else value for name, value in data.items()}
-    data.update(changes, version=services.edit_version(item, names))
+    data.update(changes, version=edit_version(item, names))
     return {f"{kind}{item.id}-{name}": value for name, value in data.items()}
 
 
@@ -452,7 +464,7 @@ def test_it_opens_a_part_for_editing_in_place(alice, pilot):
 
 
 def test_it_edits_a_cost_line(alice, pilot):
-    line = services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=100)
+    line = cost_line_add(pilot=pilot, category="data", phase="pilot", amount=100)
 
     response = signed_in(alice).post(
         reverse("part_edit", args=[pilot.id, "costs", line.id]),
@@ -467,7 +479,7 @@ def test_it_edits_a_cost_line(alice, pilot):
 
 
 def test_it_refuses_a_negative_cost_on_an_edit(alice, pilot):
-    line = services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=100)
+    line = cost_line_add(pilot=pilot, category="data", phase="pilot", amount=100)
 
     response = signed_in(alice).post(
         reverse("part_edit", args=[pilot.id, "costs", line.id]),
@@ -481,7 +493,7 @@ def test_it_refuses_a_negative_cost_on_an_edit(alice, pilot):
 
 @pytest.mark.parametrize("decision", ["permanent", "withdrawn"])
 def test_it_records_a_condition_made_permanent_or_withdrawn(alice, pilot, decision):
-    condition = services.condition_add(pilot=pilot, kind="permission", description="Admin rights")
+    condition = condition_add(pilot=pilot, kind="permission", description="Admin rights")
 
     response = signed_in(alice).post(
         reverse("part_edit", args=[pilot.id, "conditions", condition.id]),
@@ -497,7 +509,7 @@ def test_it_records_a_condition_made_permanent_or_withdrawn(alice, pilot, decisi
 def test_the_second_edit_of_a_part_gets_the_current_values(alice, pilot):
     item = pilot.path_items.get()
     seen = edit_data(item, "path", {"description": "Alice's platform"})
-    services.pilot_part_update(pilot=pilot, part=item, status="in_progress")
+    pilot_part_update(pilot=pilot, part=item, status="in_progress")
 
     response = signed_in(alice).post(reverse("part_edit", args=[pilot.id, "path", item.id]), seen)
 
@@ -510,12 +522,12 @@ def test_the_second_edit_of_a_part_gets_the_current_values(alice, pilot):
 
 
 def test_it_removes_a_part_and_keeps_it_in_the_history(alice, pilot):
-    kpi = services.kpi_add(pilot=pilot, kind="uptime", name="Uptime")
+    kpi = kpi_add(pilot=pilot, kind="uptime", name="Uptime")
     client = signed_in(alice)
 
     response = client.post(
         reverse("part_remove", args=[pilot.id, "kpis", kpi.id]),
-        {"version": services.part_version(kpi)},
+        {"version": part_version(kpi)},
         **HTMX,
     )
 
@@ -529,9 +541,9 @@ def test_it_removes_a_part_and_keeps_it_in_the_history(alice, pilot):
 
 
 def test_it_does_not_remove_a_part_changed_since_it_was_seen(alice, pilot):
-    kpi = services.kpi_add(pilot=pilot, kind="uptime", name="Uptime")
-    version = services.part_version(kpi)
-    services.pilot_part_update(pilot=pilot, part=kpi, target="99.9%")
+    kpi = kpi_add(pilot=pilot, kind="uptime", name="Uptime")
+    version = part_version(kpi)
+    pilot_part_update(pilot=pilot, part=kpi, target="99.9%")
 
     response = signed_in(alice).post(
         reverse("part_remove", args=[pilot.id, "kpis", kpi.id]), {"version": version}
@@ -544,10 +556,10 @@ def test_it_does_not_remove_a_part_changed_since_it_was_seen(alice, pilot):
 
 @pytest.mark.parametrize("view", ["part_edit", "part_remove"])
 def test_it_says_so_when_the_part_was_removed_meanwhile(alice, pilot, view):
-    kpi = services.kpi_add(pilot=pilot, kind="uptime", name="Uptime")
-    data = {"version": services.part_version(kpi)}
+    kpi = kpi_add(pilot=pilot, kind="uptime", name="Uptime")
+    data = {"version": part_version(kpi)}
     kpi_id = kpi.id
-    services.pilot_part_remove(pilot=pilot, part=kpi)
+    pilot_part_remove(pilot=pilot, part=kpi)
 
     response = signed_in(alice).post(reverse(view, args=[pilot.id, "kpis", kpi_id]), data)
 
@@ -561,7 +573,7 @@ def test_it_does_not_touch_the_part_of_another_pilot(alice, bob, pilot):
 
     response = signed_in(alice).post(
         reverse("part_remove", args=[pilot.id, "path", item.id]),
-        {"version": services.part_version(item)},
+        {"version": part_version(item)},
     )
 
     assert response.status_code == 409
@@ -582,7 +594,7 @@ def test_it_refuses_part_changes_to_anyone_but_the_owners(request, pilot, who):
         ),
         client.post(
             reverse("part_remove", args=[pilot.id, "path", item.id]),
-            {"version": services.part_version(item)},
+            {"version": part_version(item)},
         ),
     ]
 
@@ -627,11 +639,11 @@ def test_it_checks_the_csrf_token_of_htmx_edits(alice, pilot):
 
 def fill(pilot, owner, n: int) -> None:
     for i in range(n):
-        services.reading_add(pilot=pilot, measured_on=date(2026, 1, 1 + i), value=100 - i)
-        services.path_item_add(pilot=pilot, kind="system", description=f"System {i}", owner=owner)
-        services.kpi_add(pilot=pilot, kind="uptime", name=f"Uptime {i}")
-        services.condition_add(pilot=pilot, kind="permission", description=f"Access {i}")
-        services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=i)
+        reading_add(pilot=pilot, measured_on=date(2026, 1, 1 + i), value=100 - i)
+        path_item_add(pilot=pilot, kind="system", description=f"System {i}", owner=owner)
+        kpi_add(pilot=pilot, kind="uptime", name=f"Uptime {i}")
+        condition_add(pilot=pilot, kind="permission", description=f"Access {i}")
+        cost_line_add(pilot=pilot, category="data", phase="pilot", amount=i)
 
 
 def queries(client, url, **extra) -> int:

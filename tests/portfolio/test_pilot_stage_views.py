@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from portfolio import services
 from portfolio.models import Decision, Deferral, RiskApproval, Stage
+from portfolio.services.lifecycle import decision_defer, decision_record
+from portfolio.services.pilots import pilot_update
 from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -197,7 +198,7 @@ def test_it_records_a_deferral_with_its_reason(alice, awaiting):
 
 def test_it_needs_the_risk_owners_approval_before_a_high_risk_scale(alice, charlie, executive):
     pilot = make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 5), risk_tier="high")
-    services.pilot_update(pilot=pilot, risk_owner=charlie)
+    pilot_update(pilot=pilot, risk_owner=charlie)
     decide = reverse("pilot_decide", args=[pilot.id])
     scale = {"outcome": "scale", "rationale": "Value proven"}
 
@@ -219,7 +220,7 @@ def test_it_needs_the_risk_owners_approval_before_a_high_risk_scale(alice, charl
 
 
 def test_it_marks_a_scaling_pilot_live(alice, awaiting):
-    services.decision_record(pilot=awaiting, outcome="scale", by=alice, rationale="Go")
+    decision_record(pilot=awaiting, outcome="scale", by=alice, rationale="Go")
 
     response = move(signed_in(alice), awaiting, "in_production")
 
@@ -257,7 +258,7 @@ def test_it_serves_the_stage_panel_in_a_fixed_number_of_queries(
 ):
     pilot = make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 5))
     for n in range(5):
-        services.decision_defer(pilot=pilot, by=alice, reason=f"Meeting {n}")
+        decision_defer(pilot=pilot, by=alice, reason=f"Meeting {n}")
     client = signed_in(executive)
 
     with django_assert_max_num_queries(20):

@@ -8,13 +8,14 @@ import rules
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.test import RequestFactory
 from django.urls import reverse
 
 from gates.models import Criterion
-from portfolio import services
 from portfolio.models import Role, Stage
-from portfolio.views import _get_pilot_for_user
+from portfolio.rules import pilot_for_user
+from portfolio.services.lifecycle import decision_defer, decision_record
+from portfolio.services.people import user_create
+from portfolio.services.pilots import pilot_update
 from tests.factories import (
     UserFactory,
     charter_data,
@@ -44,7 +45,7 @@ def test_it_lets_only_the_owner_edit_a_pilot(request, pilots, name, allowed):
 
 
 def test_it_lets_the_delivery_owner_edit_a_pilot(pilots, charlie):
-    services.pilot_update(pilot=pilots, delivery_owner=charlie)
+    pilot_update(pilot=pilots, delivery_owner=charlie)
 
     assert rules.has_perm("portfolio.edit_pilot", charlie, pilots)
 
@@ -57,7 +58,7 @@ def test_it_lets_the_owner_or_an_executive_decide(request, pilots, name, allowed
 
 
 def test_it_gives_the_decision_to_the_named_decision_maker(pilots, alice, charlie):
-    services.pilot_update(pilot=pilots, decision_maker=charlie)
+    pilot_update(pilot=pilots, decision_maker=charlie)
 
     assert rules.has_perm("portfolio.decide_pilot", charlie, pilots)
     assert not rules.has_perm("portfolio.decide_pilot", alice, pilots)
@@ -65,7 +66,7 @@ def test_it_gives_the_decision_to_the_named_decision_maker(pilots, alice, charli
 
 def test_it_gives_no_decision_right_to_a_governance_admin(pilots):
     # given: governance admins are superusers, for the admin site
-    admin = services.user_create(email="lena@example.com", name="Lena Admin", role=Role.ADMIN)
+    admin = user_create(email="lena@example.com", name="Lena Admin", role=Role.ADMIN)
 
     # then: Django's superuser shortcut would let them through; the rule does not
     assert admin.has_perm("portfolio.decide_pilot", pilots)
@@ -75,19 +76,19 @@ def test_it_gives_no_decision_right_to_a_governance_admin(pilots):
 def test_it_applies_the_same_rule_in_the_decision_service(pilots, bob, charlie):
     # given: charlie is the named decision maker of bob's pilot, which awaits a decision
     pilot = make_awaiting_pilot(owner=bob, entered_on=DAY, title="Invoice reader")
-    services.pilot_update(pilot=pilot, decision_maker=charlie)
+    pilot_update(pilot=pilot, decision_maker=charlie)
 
     # when / then: bob owns it, yet only charlie decides
     with pytest.raises(PermissionDenied):
-        services.decision_defer(pilot=pilot, by=bob, reason="Next meeting")
-    services.decision_record(pilot=pilot, outcome="stop", by=charlie, rationale="Not viable")
+        decision_defer(pilot=pilot, by=bob, reason="Next meeting")
+    decision_record(pilot=pilot, outcome="stop", by=charlie, rationale="Not viable")
     pilot.refresh_from_db()
     assert pilot.stage == Stage.STOPPED
 
 
 @pytest.mark.parametrize("name, allowed", [("bob", True), ("alice", False), ("charlie", False)])
 def test_it_lets_only_the_named_risk_owner_approve_the_risk(request, pilots, bob, name, allowed):
-    services.pilot_update(pilot=pilots, risk_owner=bob)
+    pilot_update(pilot=pilots, risk_owner=bob)
 
     assert rules.has_perm("portfolio.approve_risk", who(request, name), pilots) is allowed
 
@@ -127,17 +128,11 @@ def test_it_refuses_a_deactivated_owner(pilots, alice):
     assert not rules.has_perm("portfolio.edit_pilot", alice, pilots)
 
 
-# The views' access helper
-
-
-def request_by(user):
-    request = RequestFactory().get("/")
-    request.user = user
-    return request
+# The access helper every view uses
 
 
 def test_it_gives_the_pilot_to_anyone_signed_in_for_reading(pilots, charlie):
-    assert _get_pilot_for_user(request_by(charlie), pilots.id) == pilots
+    assert pilot_for_user(charlie, pilots.id) == pilots
 
 
 @pytest.mark.parametrize("name", ["alice", "bob", "charlie"])
@@ -145,10 +140,10 @@ def test_it_gives_the_pilot_for_editing_to_its_owner_only(request, pilots, name)
     user = who(request, name)
 
     if name == "alice":
-        assert _get_pilot_for_user(request_by(user), pilots.id, perm="portfolio.edit_pilot")
+        assert pilot_for_user(user, pilots.id, perm="portfolio.edit_pilot")
     else:
         with pytest.raises(PermissionDenied) as error:
-            _get_pilot_for_user(request_by(user), pilots.id, perm="portfolio.edit_pilot")
+            pilot_for_user(user, pilots.id, perm="portfolio.edit_pilot")
         assert str(error.value) == (
             "You tried to change this pilot (Contact-centre assistant). Only the pilot's "
             "deployment owner or delivery owner edits its charter, parts and evidence."
@@ -157,12 +152,12 @@ def test_it_gives_the_pilot_for_editing_to_its_owner_only(request, pilots, name)
 
 def test_it_answers_404_for_a_pilot_that_does_not_exist(pilots, alice):
     with pytest.raises(Http404):
-        _get_pilot_for_user(request_by(alice), pilots.id + 1000, perm="portfolio.edit_pilot")
+        pilot_for_user(alice, pilots.id + 1000, perm="portfolio.edit_pilot")
 
 
 def test_it_refuses_an_anonymous_reader(pilots):
     with pytest.raises(PermissionDenied):
-        _get_pilot_for_user(request_by(AnonymousUser()), pilots.id)
+        pilot_for_user(AnonymousUser(), pilots.id)
 
 
 # The 403 and 404 pages, through the whole stack (the page that edits the charter).

@@ -30,13 +30,8 @@ from portfolio.models import (
     StageChange,
     User,
 )
-from portfolio.selectors import (
-    SIGNALS,
-    charter_missing_of,
-    stall_signals_of,
-    with_charter,
-    with_stall_state,
-)
+from portfolio.selectors.charter import charter_missing_of, with_charter
+from portfolio.selectors.stalls import SIGNALS, stall_signals_of, with_stall_state
 
 PILOTS = 20
 

@@ -8,17 +8,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from gates.models import GATE_KEYS
 from gates.services import signoff_record
-from portfolio import services
 from portfolio.models import Pilot, Stage, SuccessMetric
-from portfolio.selectors import (
-    CHARTER_QUESTIONS,
-    GATE_KEYS,
-    pilot_charter_missing,
-    portfolio_export,
-    stall_signals_of,
-    with_stall_state,
-)
+from portfolio.selectors.charter import CHARTER_QUESTIONS, pilot_charter_missing
+from portfolio.selectors.export import portfolio_export
+from portfolio.selectors.stalls import stall_signals_of, with_stall_state
+from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
+from portfolio.services.parts import cost_line_add
 from tests.factories import (
     BusinessUnitFactory,
     UserFactory,
@@ -157,7 +154,7 @@ def test_it_does_not_count_a_pilot_as_stalled_after_a_decision(alice, settings):
     assert state(pilot, as_of=as_of).is_stalled is True
 
     # when
-    services.decision_record(
+    decision_record(
         pilot=pilot, outcome="stop", by=alice, rationale="No", on=ENTERED + timedelta(days=80)
     )
 
@@ -169,11 +166,11 @@ def test_it_counts_a_pilot_resubmitted_after_a_redesign_from_its_new_entry(alice
     # given: awaiting long ago, redesigned, awaiting again
     settings.STALL_AFTER_DAYS = 60
     pilot = make_awaiting_pilot(owner=alice, entered_on=ENTERED)
-    services.decision_record(
+    decision_record(
         pilot=pilot, outcome="redesign", by=alice, rationale="Rescope", on=ENTERED
     )
     back = ENTERED + timedelta(days=100)
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=back)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=back)
 
     # then
     assert state(pilot, as_of=back + timedelta(days=60)).is_stalled is False
@@ -184,10 +181,10 @@ def test_it_counts_a_pilot_redesigned_and_resubmitted_the_same_day_as_stalled(al
     # given: the redesign decision and the new "awaiting decision" fall on the same day
     settings.STALL_AFTER_DAYS = 60
     pilot = make_awaiting_pilot(owner=alice, entered_on=ENTERED)
-    services.decision_record(
+    decision_record(
         pilot=pilot, outcome="redesign", by=alice, rationale="Rescope", on=ENTERED
     )
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=ENTERED)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=ENTERED)
 
     # then: the decision came before this wait, so it does not end it
     assert state(pilot, as_of=ENTERED + timedelta(days=60)).is_stalled is False
@@ -203,7 +200,7 @@ def test_it_counts_a_piloting_pilot_past_its_planned_end_as_drifting(alice):
     pilot = make_chartered_pilot(
         owner=alice, pilot_start=ENTERED, pilot_end_planned=end, stage_entered_on=ENTERED
     )
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=ENTERED)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=ENTERED)
 
     # when / then
     assert state(pilot, as_of=end - timedelta(days=1)).is_drifting is False
@@ -213,7 +210,7 @@ def test_it_counts_a_piloting_pilot_past_its_planned_end_as_drifting(alice):
 
 def test_it_does_not_count_a_pilot_without_planned_end_as_drifting(alice):
     pilot = make_chartered_pilot(owner=alice, stage_entered_on=ENTERED)
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=ENTERED)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=ENTERED)
 
     assert state(pilot, as_of=ENTERED + timedelta(days=999)).is_drifting is False
 
@@ -237,12 +234,12 @@ def test_it_counts_only_a_piloting_pilot_as_drifting(alice, stage):
 def test_it_signals_two_deferrals_since_entering_the_stage(alice):
     # given
     pilot = make_awaiting_pilot(owner=alice, entered_on=ENTERED)
-    services.decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
+    decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
     as_of = ENTERED + timedelta(days=20)
     assert signals(pilot, as_of=as_of) == []
 
     # when
-    services.decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(days=14))
+    decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(days=14))
 
     # then
     assert signals(pilot, as_of=as_of) == ["deferred_decision"]
@@ -251,8 +248,8 @@ def test_it_signals_two_deferrals_since_entering_the_stage(alice):
 
 def test_it_does_not_count_deferrals_after_the_as_of_date(alice):
     pilot = make_awaiting_pilot(owner=alice, entered_on=ENTERED)
-    services.decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
-    services.decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(days=14))
+    decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
+    decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(days=14))
 
     assert signals(pilot, as_of=ENTERED + timedelta(days=13)) == []
     assert signals(pilot, as_of=ENTERED + timedelta(days=14)) == ["deferred_decision"]
@@ -261,14 +258,14 @@ def test_it_does_not_count_deferrals_after_the_as_of_date(alice):
 def test_it_does_not_count_deferrals_from_before_the_pilot_entered_its_stage(alice):
     # given: deferred twice, redesigned, and back awaiting
     pilot = make_awaiting_pilot(owner=alice, entered_on=ENTERED)
-    services.decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
-    services.decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(days=7))
-    services.decision_record(
+    decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
+    decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(days=7))
+    decision_record(
         pilot=pilot, outcome="redesign", by=alice, rationale="Rescope", on=ENTERED + timedelta(8)
     )
     back = ENTERED + timedelta(days=40)
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=back)
-    services.decision_defer(pilot=pilot, by=alice, reason="Again", on=back)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=back)
+    decision_defer(pilot=pilot, by=alice, reason="Again", on=back)
 
     # then
     assert state(pilot, as_of=back).deferral_count == 1
@@ -490,13 +487,13 @@ def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, 
         pilot_start=ENTERED - timedelta(days=60),
         pilot_end_planned=ENTERED,
     )
-    services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("100.5"))
-    services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("20"))
-    services.cost_line_add(
+    cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("100.5"))
+    cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("20"))
+    cost_line_add(
         pilot=pilot, category="integration", phase="transition", amount=Decimal("5000")
     )
-    services.decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
-    services.decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(7))
+    decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
+    decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(7))
     gate_meet(pilot=pilot, key="ownership", by=alice)
     stopped = make_awaiting_pilot(
         owner=alice,
@@ -504,7 +501,7 @@ def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, 
         title="Cost anomalies",
         business_unit=BusinessUnitFactory(name="Finance"),
     )
-    services.decision_record(
+    decision_record(
         pilot=stopped,
         outcome="stop",
         by=executive,
@@ -584,20 +581,20 @@ def _portfolio_of(count: int, *, start: int) -> None:
             reference=f"P-{n}",
             business_unit=BusinessUnitFactory(name=f"Unit {n % 3}"),
         )
-        services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal(n))
-        services.cost_line_add(pilot=pilot, category="data", phase="run", amount=Decimal(n))
-        services.decision_defer(pilot=pilot, by=owner, reason="Next meeting", on=ENTERED)
-        services.decision_record(
+        cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal(n))
+        cost_line_add(pilot=pilot, category="data", phase="run", amount=Decimal(n))
+        decision_defer(pilot=pilot, by=owner, reason="Next meeting", on=ENTERED)
+        decision_record(
             pilot=pilot,
             outcome="redesign",
             by=deciders[n % 2],
             rationale="Rescope",
             on=ENTERED + timedelta(days=1),
         )
-        services.pilot_stage_move(
+        pilot_stage_move(
             pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=owner, on=ENTERED + timedelta(2)
         )
-        services.decision_record(
+        decision_record(
             pilot=pilot, outcome="scale", by=owner, rationale="Go", on=ENTERED + timedelta(3)
         )
         criterion_meet(pilot=pilot, criterion=criteria("ownership")[0], by=owner)

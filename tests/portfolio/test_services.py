@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from gates.models import GateStatus
-from portfolio import services
 from portfolio.models import (
     CostLine,
     Decision,
@@ -20,6 +19,15 @@ from portfolio.models import (
     SuccessMetric,
     User,
 )
+from portfolio.services.lifecycle import (
+    decision_defer,
+    decision_record,
+    pilot_stage_move,
+    risk_approval_record,
+)
+from portfolio.services.parts import cost_line_add
+from portfolio.services.people import user_create
+from portfolio.services.pilots import pilot_create, pilot_update
 from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot
 
 DAY = date(2025, 3, 3)
@@ -47,7 +55,7 @@ def _in_stage(*, owner, stage: str, **fields) -> Pilot:
         return make_chartered_pilot(owner=owner, **fields)
     if stage == Stage.PILOTING:
         pilot = make_chartered_pilot(owner=owner, **fields)
-        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=owner, on=DAY)
+        pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=owner, on=DAY)
         return pilot
     pilot = make_awaiting_pilot(owner=owner, entered_on=DAY, **fields)
     if stage == Stage.AWAITING_DECISION:
@@ -58,9 +66,9 @@ def _in_stage(*, owner, stage: str, **fields) -> Pilot:
         Stage.STOPPED: "stop",
         Stage.RESEARCH: "research",
     }[stage]
-    services.decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY)
+    decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY)
     if stage == Stage.IN_PRODUCTION:
-        services.pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=owner, on=DAY)
+        pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=owner, on=DAY)
     return pilot
 
 
@@ -69,7 +77,7 @@ def _in_stage(*, owner, stage: str, **fields) -> Pilot:
 
 def test_it_creates_a_pilot_with_its_first_stage_change_and_gate_statuses(alice, unit):
     # when
-    pilot = services.pilot_create(
+    pilot = pilot_create(
         title="  Contact-centre assistant ", business_unit=unit, by=alice, stage_entered_on=DAY
     )
 
@@ -84,7 +92,7 @@ def test_it_creates_a_pilot_with_its_first_stage_change_and_gate_statuses(alice,
 
 
 def test_it_sets_go_live_when_a_pilot_is_recorded_in_production(unit):
-    pilot = services.pilot_create(
+    pilot = pilot_create(
         title="Invoice matcher", business_unit=unit, stage=Stage.IN_PRODUCTION, stage_entered_on=DAY
     )
 
@@ -94,7 +102,7 @@ def test_it_sets_go_live_when_a_pilot_is_recorded_in_production(unit):
 
 def test_it_refuses_to_create_a_pilot_that_ends_before_it_starts(unit):
     with pytest.raises(ValidationError) as error:
-        services.pilot_create(
+        pilot_create(
             title="Backwards",
             business_unit=unit,
             pilot_start=DAY,
@@ -109,7 +117,7 @@ def test_it_refuses_to_create_a_pilot_that_ends_before_it_starts(unit):
 
 
 def test_it_accepts_a_pilot_that_ends_the_day_it_starts(unit):
-    pilot = services.pilot_create(
+    pilot = pilot_create(
         title="One day", business_unit=unit, pilot_start=DAY, pilot_end_planned=DAY
     )
 
@@ -122,7 +130,7 @@ def test_it_refuses_to_update_a_pilot_to_end_before_it_starts(alice):
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.pilot_update(pilot=pilot, pilot_end_planned=DAY - timedelta(days=1))
+        pilot_update(pilot=pilot, pilot_end_planned=DAY - timedelta(days=1))
 
     # then
     assert list(error.value.message_dict) == ["pilot_end_planned"]
@@ -139,7 +147,7 @@ def test_it_refuses_a_stage_change_through_pilot_update(alice, fields):
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.pilot_update(pilot=pilot, **fields)
+        pilot_update(pilot=pilot, **fields)
 
     # then
     assert error.value.messages == ["The stage changes through a stage move or a decision."]
@@ -156,10 +164,10 @@ def test_it_updates_a_pilot_without_reverting_a_stage_changed_meanwhile(alice, b
     # given: two people hold the same pilot; one starts it
     pilot = make_chartered_pilot(owner=alice, stage_entered_on=DAY)
     stale = Pilot.objects.get(pk=pilot.pk)
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
 
     # when: the other edits the title from the stale copy
-    services.pilot_update(pilot=stale, title="Renamed", sponsor=bob)
+    pilot_update(pilot=stale, title="Renamed", sponsor=bob)
 
     # then: the edit lands, the stage move is kept
     pilot.refresh_from_db()
@@ -177,7 +185,7 @@ def test_it_rederives_gate_statuses_when_the_risk_tier_changes(alice):
     assert _gate_statuses(pilot)["data"] == "open"
 
     # when
-    services.pilot_update(pilot=pilot, risk_tier="low")
+    pilot_update(pilot=pilot, risk_tier="low")
 
     # then
     assert _gate_statuses(pilot) == {
@@ -190,7 +198,7 @@ def test_it_rederives_gate_statuses_when_the_risk_tier_changes(alice):
     }
 
     # and back
-    services.pilot_update(pilot=pilot, risk_tier="high")
+    pilot_update(pilot=pilot, risk_tier="high")
     assert set(_gate_statuses(pilot).values()) == {"open"}
 
 
@@ -198,7 +206,7 @@ def test_it_refuses_a_negative_cost(alice):
     pilot = make_pilot(deployment_owner=alice)
 
     with pytest.raises(ValidationError) as error:
-        services.cost_line_add(
+        cost_line_add(
             pilot=pilot, category="integration", phase="transition", amount=Decimal("-1")
         )
 
@@ -209,7 +217,7 @@ def test_it_refuses_a_negative_cost(alice):
 def test_it_records_a_cost_line(alice):
     pilot = make_pilot(deployment_owner=alice)
 
-    line = services.cost_line_add(
+    line = cost_line_add(
         pilot=pilot, category="integration", phase="transition", amount=Decimal("0"), currency="eur"
     )
 
@@ -225,7 +233,7 @@ def test_it_refuses_to_start_a_pilot_whose_charter_is_empty(alice):
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=LATER)
+        pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=LATER)
 
     # then
     assert error.value.messages == [
@@ -251,7 +259,7 @@ def test_it_names_exactly_the_missing_charter_answer(alice, remove, missing):
     # given: a chartered pilot with one answer taken away
     pilot = make_chartered_pilot(owner=alice)
     if remove == "owner":
-        services.pilot_update(pilot=pilot, deployment_owner=None)
+        pilot_update(pilot=pilot, deployment_owner=None)
     elif remove == "metric":
         SuccessMetric.objects.filter(pilot=pilot).delete()
     elif remove in ("target", "baseline"):
@@ -261,7 +269,7 @@ def test_it_names_exactly_the_missing_charter_answer(alice, remove, missing):
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice)
+        pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice)
 
     # then
     assert error.value.messages == [
@@ -273,10 +281,10 @@ def test_it_names_exactly_the_missing_charter_answer(alice, remove, missing):
 
 def test_it_does_not_take_the_sponsor_as_deployment_owner(alice):
     pilot = make_chartered_pilot(owner=alice)
-    services.pilot_update(pilot=pilot, deployment_owner=None, sponsor=alice)
+    pilot_update(pilot=pilot, deployment_owner=None, sponsor=alice)
 
     with pytest.raises(ValidationError) as error:
-        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice)
+        pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice)
 
     assert MISSING_OWNER in error.value.messages[0]
     assert Pilot.objects.get(pk=pilot.pk).stage == Stage.PROPOSED
@@ -287,7 +295,7 @@ def test_it_starts_a_chartered_pilot_and_records_who_when_and_why(alice):
     pilot = make_chartered_pilot(owner=alice, stage_entered_on=DAY)
 
     # when
-    change = services.pilot_stage_move(
+    change = pilot_stage_move(
         pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=LATER, reason="Kick-off"
     )
 
@@ -319,7 +327,7 @@ def test_it_makes_the_legal_manual_moves(alice, from_stage, to_stage):
     changes_before = StageChange.objects.filter(pilot=pilot).count()
 
     # when
-    services.pilot_stage_move(pilot=pilot, to_stage=to_stage, by=alice, on=LATER)
+    pilot_stage_move(pilot=pilot, to_stage=to_stage, by=alice, on=LATER)
 
     # then
     assert Pilot.objects.get(pk=pilot.pk).stage == to_stage
@@ -387,7 +395,7 @@ def test_it_refuses_an_illegal_manual_move(alice, from_stage, to_stage, message)
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.pilot_stage_move(pilot=pilot, to_stage=to_stage, by=alice, on=LATER)
+        pilot_stage_move(pilot=pilot, to_stage=to_stage, by=alice, on=LATER)
 
     # then
     assert error.value.messages == [message]
@@ -402,7 +410,7 @@ def test_it_sets_the_go_live_date_when_a_scaling_pilot_goes_live(alice):
     assert pilot.go_live_on is None
 
     # when
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=alice, on=LATER)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=alice, on=LATER)
 
     # then
     pilot.refresh_from_db()
@@ -418,24 +426,24 @@ def test_it_records_every_stage_change_of_a_pilot_s_life(alice, executive):
     pilot = make_chartered_pilot(owner=alice, stage_entered_on=DAY)
 
     # when
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
-    services.pilot_stage_move(
+    pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
+    pilot_stage_move(
         pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY + timedelta(days=1)
     )
-    services.decision_record(
+    decision_record(
         pilot=pilot,
         outcome="redesign",
         by=executive,
         rationale="Narrow to one queue",
         on=DAY + timedelta(days=2),
     )
-    services.pilot_stage_move(
+    pilot_stage_move(
         pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY + timedelta(days=3)
     )
-    services.decision_record(
+    decision_record(
         pilot=pilot, outcome="scale", by=alice, rationale="Target hit", on=DAY + timedelta(days=4)
     )
-    services.pilot_stage_move(
+    pilot_stage_move(
         pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=alice, on=DAY + timedelta(days=5)
     )
 
@@ -472,11 +480,11 @@ def test_it_refuses_a_stale_stage_move_instead_of_applying_it_twice(alice, bob):
     # given: two copies of the same pilot; the first moves it
     pilot = make_chartered_pilot(owner=alice, stage_entered_on=DAY)
     stale = Pilot.objects.get(pk=pilot.pk)
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.pilot_stage_move(pilot=stale, to_stage=Stage.PILOTING, by=bob, on=LATER)
+        pilot_stage_move(pilot=stale, to_stage=Stage.PILOTING, by=bob, on=LATER)
 
     # then
     assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
@@ -502,7 +510,7 @@ def test_it_moves_the_pilot_where_the_decision_sends_it(alice, outcome, stage):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
 
     # when
-    decision = services.decision_record(
+    decision = decision_record(
         pilot=pilot,
         outcome=outcome,
         by=alice,
@@ -530,7 +538,7 @@ def test_it_moves_the_pilot_where_the_decision_sends_it(alice, outcome, stage):
 def test_it_stops_a_pilot_early_for_a_recorded_reason(alice, stage):
     pilot = _in_stage(owner=alice, stage=stage)
 
-    services.decision_record(
+    decision_record(
         pilot=pilot, outcome="stop", by=alice, rationale="The data does not exist", on=LATER
     )
 
@@ -568,7 +576,7 @@ def test_it_refuses_a_decision_from_the_wrong_stage(alice, stage, outcome, messa
     decisions_before = Decision.objects.count()
 
     with pytest.raises(ValidationError) as error:
-        services.decision_record(pilot=pilot, outcome=outcome, by=alice, rationale="Because")
+        decision_record(pilot=pilot, outcome=outcome, by=alice, rationale="Because")
 
     assert error.value.messages == [message]
     assert Decision.objects.count() == decisions_before
@@ -582,7 +590,7 @@ def test_it_refuses_a_decision_without_rationale(alice, rationale):
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale=rationale)
+        decision_record(pilot=pilot, outcome="stop", by=alice, rationale=rationale)
 
     # then
     assert error.value.message_dict == {"rationale": ["A decision needs its rationale."]}
@@ -594,7 +602,7 @@ def test_it_refuses_an_unknown_outcome(alice):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
 
     with pytest.raises(ValidationError) as error:
-        services.decision_record(pilot=pilot, outcome="pivot", by=alice, rationale="Because")
+        decision_record(pilot=pilot, outcome="pivot", by=alice, rationale="Because")
 
     assert error.value.message_dict == {"outcome": ["Unknown outcome 'pivot'."]}
     assert not Decision.objects.exists()
@@ -611,7 +619,7 @@ def test_it_refuses_a_decision_by_someone_without_decision_rights(
 
     # when
     with pytest.raises(PermissionDenied) as error:
-        services.decision_record(pilot=pilot, outcome="scale", by=user, rationale="Go")
+        decision_record(pilot=pilot, outcome="scale", by=user, rationale="Go")
 
     # then
     assert str(error.value) == "Only the pilot's decision maker or an executive decides on it."
@@ -623,7 +631,7 @@ def test_it_refuses_a_decision_by_someone_without_decision_rights(
 def test_it_lets_an_executive_decide_on_any_pilot(alice, executive):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
 
-    decision = services.decision_record(
+    decision = decision_record(
         pilot=pilot, outcome="research", by=executive, rationale="Not for production yet"
     )
 
@@ -637,25 +645,25 @@ def test_it_gives_the_decision_to_the_named_decision_maker_instead_of_the_owner(
 
     # when: alice tries
     with pytest.raises(PermissionDenied):
-        services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+        decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
 
     # then: nothing was written, and bob may decide
     assert not Decision.objects.exists()
     assert Pilot.objects.get(pk=pilot.pk).stage == Stage.AWAITING_DECISION
-    services.decision_record(pilot=pilot, outcome="stop", by=bob, rationale="Not viable")
+    decision_record(pilot=pilot, outcome="stop", by=bob, rationale="Not viable")
     assert Decision.objects.get().decided_by == bob
     assert Pilot.objects.get(pk=pilot.pk).stage == Stage.STOPPED
 
 
 def test_it_lets_only_an_executive_decide_when_nobody_is_named(alice, executive):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
-    services.pilot_update(pilot=pilot, deployment_owner=None)
+    pilot_update(pilot=pilot, deployment_owner=None)
 
     with pytest.raises(PermissionDenied):
-        services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No owner")
+        decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No owner")
     assert not Decision.objects.exists()
 
-    services.decision_record(pilot=pilot, outcome="stop", by=executive, rationale="No owner")
+    decision_record(pilot=pilot, outcome="stop", by=executive, rationale="No owner")
     assert Pilot.objects.get(pk=pilot.pk).stage == Stage.STOPPED
 
 
@@ -665,7 +673,7 @@ def test_it_refuses_a_high_risk_scale_without_the_risk_owner_s_approval(alice, b
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+        decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
 
     # then
     assert error.value.messages == [
@@ -679,7 +687,7 @@ def test_it_refuses_a_high_risk_scale_without_a_named_risk_owner(alice):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high")
 
     with pytest.raises(ValidationError) as error:
-        services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+        decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
 
     assert error.value.messages == ["A high-risk pilot needs a named risk owner before Scale."]
     assert not Decision.objects.exists()
@@ -688,12 +696,12 @@ def test_it_refuses_a_high_risk_scale_without_a_named_risk_owner(alice):
 def test_it_scales_a_high_risk_pilot_after_the_risk_owner_s_approval(alice, bob):
     # given
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
-    approval = services.risk_approval_record(
+    approval = risk_approval_record(
         pilot=pilot, by=bob, note=" Controls in place ", on=DAY
     )
 
     # when
-    services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER)
+    decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER)
 
     # then
     approval.refresh_from_db()
@@ -708,12 +716,12 @@ def test_it_scales_a_high_risk_pilot_after_the_risk_owner_s_approval(alice, bob)
 def test_it_needs_the_current_risk_owner_s_approval_not_a_former_one(alice, bob, charlie):
     # given: bob approved, then charlie became the risk owner
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
-    services.risk_approval_record(pilot=pilot, by=bob)
-    services.pilot_update(pilot=pilot, risk_owner=charlie)
+    risk_approval_record(pilot=pilot, by=bob)
+    pilot_update(pilot=pilot, risk_owner=charlie)
 
     # when / then
     with pytest.raises(ValidationError):
-        services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+        decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
     assert Pilot.objects.get(pk=pilot.pk).stage == Stage.AWAITING_DECISION
 
 
@@ -721,7 +729,7 @@ def test_it_needs_the_current_risk_owner_s_approval_not_a_former_one(alice, bob,
 def test_it_needs_no_risk_approval_for_other_high_risk_outcomes(alice, bob, outcome):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
 
-    services.decision_record(pilot=pilot, outcome=outcome, by=alice, rationale="Because")
+    decision_record(pilot=pilot, outcome=outcome, by=alice, rationale="Because")
 
     assert Decision.objects.get(pilot=pilot).outcome == outcome
 
@@ -729,7 +737,7 @@ def test_it_needs_no_risk_approval_for_other_high_risk_outcomes(alice, bob, outc
 def test_it_needs_no_risk_approval_to_scale_a_medium_risk_pilot(alice):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="medium")
 
-    services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+    decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
 
     assert Pilot.objects.get(pk=pilot.pk).stage == Stage.SCALING
 
@@ -743,7 +751,7 @@ def test_it_lets_only_the_risk_owner_record_the_risk_approval(
 
     # when
     with pytest.raises(PermissionDenied) as error:
-        services.risk_approval_record(pilot=pilot, by=request.getfixturevalue(approver))
+        risk_approval_record(pilot=pilot, by=request.getfixturevalue(approver))
 
     # then
     assert str(error.value) == "Only the pilot's named risk owner approves its risk."
@@ -754,7 +762,7 @@ def test_it_refuses_a_risk_approval_when_no_risk_owner_is_named(alice):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high")
 
     with pytest.raises(PermissionDenied):
-        services.risk_approval_record(pilot=pilot, by=alice)
+        risk_approval_record(pilot=pilot, by=alice)
 
     assert not RiskApproval.objects.exists()
 
@@ -762,13 +770,13 @@ def test_it_refuses_a_risk_approval_when_no_risk_owner_is_named(alice):
 def test_it_supersedes_the_earlier_decision_with_a_later_one(alice):
     # given
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
-    first = services.decision_record(
+    first = decision_record(
         pilot=pilot, outcome="redesign", by=alice, rationale="Narrow the scope", on=DAY
     )
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=LATER)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=LATER)
 
     # when
-    second = services.decision_record(
+    second = decision_record(
         pilot=pilot, outcome="scale", by=alice, rationale="Target hit", on=LATER
     )
 
@@ -786,11 +794,11 @@ def test_it_refuses_a_stale_decision_instead_of_applying_it_twice(alice, executi
     # given: two copies of the same awaiting pilot; the first is decided
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
     stale = Pilot.objects.get(pk=pilot.pk)
-    services.decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER)
+    decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER)
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.decision_record(pilot=stale, outcome="stop", by=executive, rationale="No")
+        decision_record(pilot=stale, outcome="stop", by=executive, rationale="No")
 
     # then
     assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
@@ -804,18 +812,18 @@ def test_it_refuses_a_stale_decision_instead_of_applying_it_twice(alice, executi
 def test_it_refuses_a_stale_decision_on_a_pilot_decided_before(alice, executive):
     # given: a redesigned pilot back awaiting; two people hold it, the first decides
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
-    first = services.decision_record(
+    first = decision_record(
         pilot=pilot, outcome="redesign", by=alice, rationale="Narrow", on=DAY
     )
-    services.pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY)
+    pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY)
     stale = Pilot.objects.get(pk=pilot.pk)
-    second = services.decision_record(
+    second = decision_record(
         pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER
     )
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.decision_record(pilot=stale, outcome="stop", by=executive, rationale="No")
+        decision_record(pilot=stale, outcome="stop", by=executive, rationale="No")
 
     # then
     assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
@@ -828,7 +836,7 @@ def test_it_refuses_a_redesign_when_the_charter_no_longer_answers(alice):
     PathItem.objects.filter(pilot=pilot).delete()
 
     with pytest.raises(ValidationError) as error:
-        services.decision_record(pilot=pilot, outcome="redesign", by=alice, rationale="Rescope")
+        decision_record(pilot=pilot, outcome="redesign", by=alice, rationale="Rescope")
 
     assert error.value.messages == [
         f"The pilot cannot start before its charter answers: {MISSING_PATH}."
@@ -843,7 +851,7 @@ def test_it_refuses_a_redesign_when_the_charter_no_longer_answers(alice):
 def test_it_records_a_deferral_and_keeps_the_pilot_awaiting(alice):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
 
-    deferral = services.decision_defer(
+    deferral = decision_defer(
         pilot=pilot, by=alice, reason=" Waiting for legal ", on=LATER
     )
 
@@ -866,7 +874,7 @@ def test_it_defers_only_a_decision_that_is_due(alice, stage):
     pilot = _in_stage(owner=alice, stage=stage)
 
     with pytest.raises(ValidationError) as error:
-        services.decision_defer(pilot=pilot, by=alice, reason="Next meeting")
+        decision_defer(pilot=pilot, by=alice, reason="Next meeting")
 
     assert error.value.messages == ["Only a decision that is due can be deferred."]
     assert not Deferral.objects.exists()
@@ -877,7 +885,7 @@ def test_it_refuses_a_deferral_without_reason(alice, reason):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
 
     with pytest.raises(ValidationError) as error:
-        services.decision_defer(pilot=pilot, by=alice, reason=reason)
+        decision_defer(pilot=pilot, by=alice, reason=reason)
 
     assert error.value.message_dict == {"reason": ["A deferral needs its reason."]}
     assert not Deferral.objects.exists()
@@ -887,10 +895,10 @@ def test_it_refuses_a_deferral_by_someone_without_decision_rights(alice, charlie
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
 
     with pytest.raises(PermissionDenied):
-        services.decision_defer(pilot=pilot, by=charlie, reason="Next meeting")
+        decision_defer(pilot=pilot, by=charlie, reason="Next meeting")
     assert not Deferral.objects.exists()
 
-    services.decision_defer(pilot=pilot, by=executive, reason="Next meeting")
+    decision_defer(pilot=pilot, by=executive, reason="Next meeting")
     assert Deferral.objects.get().deferred_by == executive
 
 
@@ -898,11 +906,11 @@ def test_it_refuses_a_deferral_on_a_stale_pilot_already_decided(alice):
     # given: two copies of the same awaiting pilot; the first is decided
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
     stale = Pilot.objects.get(pk=pilot.pk)
-    services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No", on=LATER)
+    decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No", on=LATER)
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.decision_defer(pilot=stale, by=alice, reason="Next meeting")
+        decision_defer(pilot=stale, by=alice, reason="Next meeting")
 
     # then
     assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
@@ -915,7 +923,7 @@ def test_it_refuses_a_deferral_on_a_stale_pilot_already_decided(alice):
 def test_it_never_edits_or_deletes_a_decision(alice):
     # given
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
-    decision = services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No")
+    decision = decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No")
 
     # when / then
     decision.rationale = "Rewritten history"
@@ -930,7 +938,7 @@ def test_it_never_edits_or_deletes_a_decision(alice):
 
 def test_it_never_edits_or_deletes_a_deferral(alice):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
-    deferral = services.decision_defer(pilot=pilot, by=alice, reason="Next meeting")
+    deferral = decision_defer(pilot=pilot, by=alice, reason="Next meeting")
 
     deferral.reason = "Something else"
     with pytest.raises(ValidationError) as error:
@@ -944,7 +952,7 @@ def test_it_never_edits_or_deletes_a_deferral(alice):
 
 def test_it_never_edits_or_deletes_a_risk_approval(alice, bob):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
-    approval = services.risk_approval_record(pilot=pilot, by=bob, note="Fine")
+    approval = risk_approval_record(pilot=pilot, by=bob, note="Fine")
 
     approval.note = "Changed"
     with pytest.raises(ValidationError):
@@ -959,7 +967,7 @@ def test_it_never_edits_or_deletes_a_risk_approval(alice, bob):
 
 def test_it_refuses_a_second_user_with_the_same_email(alice):
     with pytest.raises(ValidationError) as error:
-        services.user_create(email=" ALICE@example.com ", name="Alice Again")
+        user_create(email=" ALICE@example.com ", name="Alice Again")
 
     assert error.value.message_dict == {
         "email": ["A user with the email alice@example.com already exists."]
@@ -971,7 +979,7 @@ def test_it_refuses_a_move_dated_before_the_stage_began(alice):
     pilot = make_chartered_pilot(owner=alice, stage_entered_on=LATER)
 
     with pytest.raises(ValidationError) as error:
-        services.pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
+        pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice, on=DAY)
 
     assert error.value.messages == [
         f"The date {DAY} comes before the pilot entered its stage on {LATER}."
@@ -984,11 +992,11 @@ def test_it_refuses_a_second_decision_taken_from_a_stale_copy(alice, executive):
     # given: two people hold the same pilot awaiting decision; one decides
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
     stale = Pilot.objects.get(pk=pilot.pk)
-    services.decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No value")
+    decision_record(pilot=pilot, outcome="stop", by=alice, rationale="No value")
 
     # when
     with pytest.raises(ValidationError) as error:
-        services.decision_record(pilot=stale, outcome="scale", by=executive, rationale="Go")
+        decision_record(pilot=stale, outcome="scale", by=executive, rationale="Go")
 
     # then: the first decision stands alone
     assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]

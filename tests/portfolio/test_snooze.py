@@ -5,9 +5,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from portfolio import services
 from portfolio.models import Pilot, Snooze
-from portfolio.selectors import stall_list, with_stall_state
+from portfolio.selectors.stalls import stall_list, with_stall_state
+from portfolio.services.alert_links import snooze_create, snooze_token_create
 
 TODAY = date(2026, 6, 1)
 
@@ -19,7 +19,7 @@ def today():
 
 
 def snooze_url(owner, pilot) -> str:
-    return reverse("alerts_snooze", args=[services.snooze_token_create(owner=owner, pilot=pilot)])
+    return reverse("alerts_snooze", args=[snooze_token_create(owner=owner, pilot=pilot)])
 
 
 def test_it_shows_the_snooze_form_from_the_link_in_the_alert(client, stall_portfolio, alice):
@@ -55,7 +55,7 @@ def test_it_snoozes_the_alert_with_a_reason_and_an_end_date(client, stall_portfo
 
 def test_it_still_shows_a_snoozed_pilot_as_stalled(stall_portfolio, alice, today):
     # given
-    services.snooze_create(
+    snooze_create(
         pilot=stall_portfolio.stalled, by=alice, reason="Legal", until=date(2026, 6, 20)
     )
 
@@ -101,7 +101,7 @@ def test_it_lets_only_the_deployment_owner_snooze_the_alert(
     assert response.status_code == 403
     assert "Only the pilot&#x27;s deployment owner snoozes its alert." in response.content.decode()
     with pytest.raises(PermissionDenied):
-        services.snooze_create(
+        snooze_create(
             pilot=stall_portfolio.stalled, by=charlie, reason="x", until=date(2026, 6, 20)
         )
     assert not Snooze.objects.exists()
@@ -136,7 +136,7 @@ def test_it_refuses_a_link_from_an_old_alert(client, stall_portfolio, alice):
 def test_it_refuses_a_snooze_in_the_service_with_field_errors(stall_portfolio, alice):
     # when
     with pytest.raises(ValidationError) as refused:
-        services.snooze_create(
+        snooze_create(
             pilot=stall_portfolio.stalled, by=alice, reason="", until=None, on=TODAY
         )
 

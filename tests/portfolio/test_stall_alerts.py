@@ -14,9 +14,11 @@ from django.test.utils import CaptureQueriesContext
 
 from gates import services as gate_services
 from gates.models import Criterion
-from portfolio import services
+from gates.selectors import pilot_blockers
 from portfolio.models import AlertDelivery, DeliveryStatus, DigestOptOut, Snooze
-from portfolio.selectors import pilot_blockers
+from portfolio.services.alert_links import snooze_create
+from portfolio.services.alerts import alert_delivery_send, stall_alerts_plan, stall_alerts_send
+from portfolio.services.lifecycle import decision_record
 from tests.factories import UserFactory, criterion_meet, make_awaiting_pilot, reviewer
 
 MONDAY = date(2026, 6, 1)
@@ -109,7 +111,7 @@ def test_it_sends_each_executive_one_digest_grouped_by_unit_worst_first(
     UserFactory(email="frank@example.com", name="Frank Executive", role="executive")
 
     # when
-    services.stall_alerts_send(as_of=MONDAY)
+    stall_alerts_send(as_of=MONDAY)
 
     # then
     [digest] = smtp_server.to("erin@example.com")
@@ -151,7 +153,7 @@ def test_it_sends_nobody_else(stall_portfolio, smtp_server, charlie):
     UserFactory(email="gov@example.com", role="admin")
 
     # when
-    services.stall_alerts_send(as_of=MONDAY)
+    stall_alerts_send(as_of=MONDAY)
 
     # then
     assert smtp_server.recipients() == [
@@ -175,10 +177,10 @@ def test_it_sends_nothing_in_a_week_with_nothing_stalled(alice, executive, smtp_
 
 def test_it_sends_each_recipient_once_a_week_however_often_it_runs(stall_portfolio, smtp_server):
     # given
-    services.stall_alerts_send(as_of=MONDAY)
+    stall_alerts_send(as_of=MONDAY)
 
     # when: again on Monday, and on Wednesday of the same ISO week
-    again = services.stall_alerts_send(as_of=MONDAY)
+    again = stall_alerts_send(as_of=MONDAY)
     call_command("send_stall_alerts", "--as-of", "2026-06-03")
 
     # then
@@ -187,7 +189,7 @@ def test_it_sends_each_recipient_once_a_week_however_often_it_runs(stall_portfol
     assert [status for *_, status, _ in deliveries()] == ["sent"] * 3
 
     # when: the next week
-    services.stall_alerts_send(as_of=date(2026, 6, 8))
+    stall_alerts_send(as_of=date(2026, 6, 8))
 
     # then
     assert len(smtp_server.messages) == 6
@@ -232,13 +234,13 @@ def test_it_skips_an_alert_whose_pilots_were_decided_before_it_went_out(
     stall_portfolio, smtp_server, executive
 ):
     # given: the week's alerts are claimed, then Bob's only pilot is stopped
-    delivery_ids = services.stall_alerts_plan(as_of=MONDAY)
-    services.decision_record(
+    delivery_ids = stall_alerts_plan(as_of=MONDAY)
+    decision_record(
         pilot=stall_portfolio.drifting, outcome="stop", by=executive, rationale="Done", on=MONDAY
     )
 
     # when
-    statuses = [services.alert_delivery_send(delivery_id=i) for i in delivery_ids]
+    statuses = [alert_delivery_send(delivery_id=i) for i in delivery_ids]
 
     # then
     assert statuses == ["sent", "skipped", "sent"]
@@ -249,7 +251,7 @@ def test_it_leaves_a_snoozed_pilot_out_of_the_owner_alert_and_shows_it_in_the_di
     stall_portfolio, smtp_server, alice
 ):
     # given
-    services.snooze_create(
+    snooze_create(
         pilot=stall_portfolio.stalled,
         by=alice,
         reason="Waiting for the legal opinion",
@@ -258,7 +260,7 @@ def test_it_leaves_a_snoozed_pilot_out_of_the_owner_alert_and_shows_it_in_the_di
     )
 
     # when
-    services.stall_alerts_send(as_of=MONDAY)
+    stall_alerts_send(as_of=MONDAY)
 
     # then
     alert = text_of(smtp_server.to("alice@example.com")[0])
@@ -276,7 +278,7 @@ def test_it_sends_no_owner_alert_when_all_their_pilots_are_snoozed(
     stall_portfolio, smtp_server, bob
 ):
     # given
-    services.snooze_create(
+    snooze_create(
         pilot=stall_portfolio.drifting,
         by=bob,
         reason="Extended by the sponsor",
@@ -285,7 +287,7 @@ def test_it_sends_no_owner_alert_when_all_their_pilots_are_snoozed(
     )
 
     # when
-    services.stall_alerts_send(as_of=MONDAY)
+    stall_alerts_send(as_of=MONDAY)
 
     # then
     assert smtp_server.to("bob@example.com") == []
@@ -302,7 +304,7 @@ def test_it_sends_each_email_in_a_number_of_queries_that_does_not_grow_with_pilo
     first = dict(
         zip(
             ["alice", "bob", "erin"],
-            services.stall_alerts_plan(as_of=MONDAY),
+            stall_alerts_plan(as_of=MONDAY),
             strict=True,
         )
     )
@@ -311,7 +313,7 @@ def test_it_sends_each_email_in_a_number_of_queries_that_does_not_grow_with_pilo
     counts = {}
     for name, delivery_id in first.items():
         with CaptureQueriesContext(connection) as queries:
-            assert services.alert_delivery_send(delivery_id=delivery_id) == "sent"
+            assert alert_delivery_send(delivery_id=delivery_id) == "sent"
         counts[name] = len(queries)
 
     # then
@@ -321,9 +323,9 @@ def test_it_sends_each_email_in_a_number_of_queries_that_does_not_grow_with_pilo
     # when: the digest of a bigger portfolio, the next week
     for n in range(5):
         make_awaiting_pilot(owner=bob, entered_on=date(2026, 1, 1), title=f"More {n}")
-    [*_, digest_id] = services.stall_alerts_plan(as_of=date(2026, 6, 8))
+    [*_, digest_id] = stall_alerts_plan(as_of=date(2026, 6, 8))
     with CaptureQueriesContext(connection) as queries:
-        services.alert_delivery_send(delivery_id=digest_id)
+        alert_delivery_send(delivery_id=digest_id)
 
     # then
     assert len(queries) == counts["erin"]
@@ -333,7 +335,7 @@ def test_it_lists_who_would_get_what_on_a_dry_run_and_sends_nothing(
     stall_portfolio, smtp_server, capsys
 ):
     # given
-    services.stall_alerts_send(as_of=date(2026, 5, 25))  # last week's: not this week's
+    stall_alerts_send(as_of=date(2026, 5, 25))  # last week's: not this week's
     smtp_server.messages.clear()
     delivered = AlertDelivery.objects.count()
 
@@ -376,7 +378,7 @@ def test_it_sends_each_recipient_once_when_two_runs_send_at_once(stall_portfolio
     def run():
         try:
             start.wait()
-            outcomes.append(services.stall_alerts_send(as_of=MONDAY))
+            outcomes.append(stall_alerts_send(as_of=MONDAY))
         except Exception as exc:  # reported below, in the test's thread
             errors.append(exc)
         finally:

@@ -10,10 +10,20 @@ from django.urls import reverse
 
 from gates.models import Criterion
 from gates.services import evidence_review, evidence_submit, signoff_record
-from portfolio import services
 from portfolio.models import PathItem
-from portfolio.selectors import pilot_timeline
-from portfolio.views import TIMELINE_ON_PAGE
+from portfolio.selectors.timeline import pilot_timeline
+from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
+from portfolio.services.parts import (
+    condition_add,
+    condition_decide,
+    cost_line_add,
+    kpi_add,
+    metric_set,
+    path_item_add,
+    reading_add,
+)
+from portfolio.services.pilots import pilot_update
+from portfolio.views.pilot import TIMELINE_ON_PAGE
 from tests.factories import charter_data, make_awaiting_pilot, make_chartered_pilot, reviewer
 
 DAY = date(2026, 3, 2)
@@ -48,10 +58,10 @@ def test_it_shows_changed_fields_with_their_labels_and_readable_values(alice, bo
     pilot = make_chartered_pilot(owner=alice, pilot_end_planned=date(2026, 6, 30))
 
     # when
-    services.pilot_update(
+    pilot_update(
         pilot=pilot, deployment_owner=bob, risk_tier="high", pilot_end_planned=date(2026, 9, 30)
     )
-    services.metric_set(
+    metric_set(
         pilot=pilot,
         name="Hours of manual review per week",
         unit="hours",
@@ -74,13 +84,13 @@ def test_it_shows_changed_fields_with_their_labels_and_readable_values(alice, bo
 def test_it_lists_parts_added_changed_and_removed(alice):
     # given
     pilot = make_chartered_pilot(owner=alice)
-    condition = services.condition_add(
+    condition = condition_add(
         pilot=pilot, kind="data_access", description="Read access to the CRM"
     )
-    services.cost_line_add(pilot=pilot, category="integration", phase="pilot", amount=10000)
+    cost_line_add(pilot=pilot, category="integration", phase="pilot", amount=10000)
 
     # when
-    services.condition_decide(condition=condition, decision="permanent")
+    condition_decide(condition=condition, decision="permanent")
     PathItem.objects.get(pilot=pilot).delete()
 
     # then
@@ -102,7 +112,7 @@ def test_it_merges_the_records_of_the_pilot_newest_first(alice, executive):
     with time_machine.travel("2026-03-01 09:00Z", tick=False) as clock:
         pilot = make_chartered_pilot(owner=alice)
         clock.shift(86400)
-        services.pilot_stage_move(pilot=pilot, to_stage="piloting", by=alice)
+        pilot_stage_move(pilot=pilot, to_stage="piloting", by=alice)
         clock.shift(86400)
         evidence = evidence_submit(pilot=pilot, criterion=criterion, by=alice, text="DPIA")
         clock.shift(86400)
@@ -116,11 +126,11 @@ def test_it_merges_the_records_of_the_pilot_newest_first(alice, executive):
             comment="Customers must be told",
         )
         clock.shift(86400)
-        services.pilot_stage_move(pilot=pilot, to_stage="awaiting_decision", by=alice)
+        pilot_stage_move(pilot=pilot, to_stage="awaiting_decision", by=alice)
         clock.shift(86400)
-        services.decision_defer(pilot=pilot, by=alice, reason="Legal first")
+        decision_defer(pilot=pilot, by=alice, reason="Legal first")
         clock.shift(86400)
-        services.decision_record(pilot=pilot, outcome="research", by=executive, rationale="Not yet")
+        decision_record(pilot=pilot, outcome="research", by=executive, rationale="Not yet")
 
     # when
     timeline = pilot_timeline(pilot=pilot)
@@ -146,8 +156,8 @@ def test_it_merges_the_records_of_the_pilot_newest_first(alice, executive):
 def test_it_leaves_stage_moves_to_their_own_entries(alice):
     # given: a stage move, then a change of the summary
     pilot = make_chartered_pilot(owner=alice)
-    services.pilot_stage_move(pilot=pilot, to_stage="piloting", by=alice)
-    services.pilot_update(pilot=pilot, summary="Now running")
+    pilot_stage_move(pilot=pilot, to_stage="piloting", by=alice)
+    pilot_update(pilot=pilot, summary="Now running")
 
     # then: the change shows the summary only; the move is a stage entry of its own
     assert [(c.field, c.new) for c in entry(pilot, "Pilot changed").changes] == [
@@ -158,8 +168,8 @@ def test_it_leaves_stage_moves_to_their_own_entries(alice):
 
 def test_it_shows_the_go_live_date_a_move_to_production_sets(alice, executive):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
-    services.decision_record(pilot=pilot, outcome="scale", by=executive, rationale="Go", on=DAY)
-    services.pilot_stage_move(pilot=pilot, to_stage="in_production", by=alice, on=DAY)
+    decision_record(pilot=pilot, outcome="scale", by=executive, rationale="Go", on=DAY)
+    pilot_stage_move(pilot=pilot, to_stage="in_production", by=alice, on=DAY)
 
     live = entry(pilot, "Pilot changed")
     assert (live.by, [(c.field, c.new) for c in live.changes]) == (
@@ -176,26 +186,26 @@ def test_it_says_the_date_a_record_gives_itself(alice):
 
 def test_it_skips_saves_that_change_nothing(alice):
     pilot = make_chartered_pilot(owner=alice)
-    services.pilot_update(pilot=pilot, summary="")
+    pilot_update(pilot=pilot, summary="")
 
     assert "Pilot changed" not in summaries(pilot)
 
 
 def round_of_changes(pilot, *, owner, other, n: int) -> None:
     """Change the pilot and each kind of part once."""
-    services.pilot_update(pilot=pilot, summary=f"Version {n}", deployment_owner=other)
-    services.pilot_update(pilot=pilot, deployment_owner=owner)
-    services.metric_set(
+    pilot_update(pilot=pilot, summary=f"Version {n}", deployment_owner=other)
+    pilot_update(pilot=pilot, deployment_owner=owner)
+    metric_set(
         pilot=pilot, name="Hours", unit="hours", baseline=120, target=60 - n, direction="decrease"
     )
-    services.reading_add(pilot=pilot, measured_on=DAY, value=100 - n)
-    item = services.path_item_add(pilot=pilot, kind="system", description=f"System {n}")
+    reading_add(pilot=pilot, measured_on=DAY, value=100 - n)
+    item = path_item_add(pilot=pilot, kind="system", description=f"System {n}")
     item.owner = other
     item.save()
-    services.kpi_add(pilot=pilot, kind="uptime", name=f"Uptime {n}")
-    condition = services.condition_add(pilot=pilot, kind="permission", description=f"Access {n}")
-    services.condition_decide(condition=condition, decision="withdrawn")
-    services.cost_line_add(pilot=pilot, category="data", phase="pilot", amount=n)
+    kpi_add(pilot=pilot, kind="uptime", name=f"Uptime {n}")
+    condition = condition_add(pilot=pilot, kind="permission", description=f"Access {n}")
+    condition_decide(condition=condition, decision="withdrawn")
+    cost_line_add(pilot=pilot, category="data", phase="pilot", amount=n)
     criterion = Criterion.objects.get(text="Security clearance")
     evidence = evidence_submit(pilot=pilot, criterion=criterion, by=owner, text=f"Scan {n}")
     evidence_review(evidence=evidence, by=reviewer("security"), accept=True)
@@ -224,7 +234,7 @@ def test_it_builds_the_timeline_in_a_fixed_number_of_queries(alice, bob):
 def test_it_shows_the_timeline_on_the_pilot_page_escaped(client, alice, charlie):
     # given
     pilot = make_chartered_pilot(owner=alice)
-    services.pilot_update(pilot=pilot, summary="<script>alert('x')</script>")
+    pilot_update(pilot=pilot, summary="<script>alert('x')</script>")
     client.force_login(charlie)
 
     # when
@@ -265,7 +275,7 @@ def test_the_page_shows_the_newest_entries_and_links_to_the_whole_history(client
     # given: more changes than the page shows
     pilot = make_chartered_pilot(owner=alice)
     for n in range(TIMELINE_ON_PAGE):
-        services.pilot_update(pilot=pilot, summary=f"Version {n}")
+        pilot_update(pilot=pilot, summary=f"Version {n}")
     total = len(pilot_timeline(pilot=pilot))
     assert total > TIMELINE_ON_PAGE
     client.force_login(bob)

@@ -4,12 +4,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from portfolio import services
 from portfolio.models import AlertDelivery, DigestOptOut
+from portfolio.services.alert_links import digest_opt_out, unsubscribe_token_create
+from portfolio.services.alerts import stall_alerts_send
 
 
 def unsubscribe_url(user) -> str:
-    return reverse("alerts_unsubscribe", args=[services.unsubscribe_token_create(user=user)])
+    return reverse("alerts_unsubscribe", args=[unsubscribe_token_create(user=user)])
 
 
 def test_it_asks_before_unsubscribing(client, executive):
@@ -30,7 +31,7 @@ def test_it_unsubscribes_on_the_button_and_sends_no_more_digests(
 ):
     # when
     response = client.post(unsubscribe_url(executive))
-    services.stall_alerts_send(as_of=stall_portfolio.as_of)
+    stall_alerts_send(as_of=stall_portfolio.as_of)
 
     # then
     assert response.status_code == 200
@@ -45,7 +46,7 @@ def test_it_unsubscribes_with_the_one_click_post_of_the_digest_header(
 ):
     # given: the digest as the mail system received it
     settings.SITE_URL = "https://pilotgate.example.com"
-    services.stall_alerts_send(as_of=stall_portfolio.as_of)
+    stall_alerts_send(as_of=stall_portfolio.as_of)
     [digest] = smtp_server.to("erin@example.com")
     link = digest["List-Unsubscribe"].strip().strip("<>")
     mail_system = Client(enforce_csrf_checks=True)  # it has no CSRF token
@@ -87,13 +88,13 @@ def test_it_sends_the_digest_again_when_the_opt_out_is_removed(
     stall_portfolio, executive, smtp_server
 ):
     # given
-    services.digest_opt_out(user=executive)
-    services.stall_alerts_send(as_of=stall_portfolio.as_of)
+    digest_opt_out(user=executive)
+    stall_alerts_send(as_of=stall_portfolio.as_of)
     assert smtp_server.to("erin@example.com") == []
 
     # when: a governance admin deletes the opt-out
     DigestOptOut.objects.filter(user=executive).delete()
-    services.stall_alerts_send(as_of=date(2026, 6, 8))
+    stall_alerts_send(as_of=date(2026, 6, 8))
 
     # then
     assert len(smtp_server.to("erin@example.com")) == 1

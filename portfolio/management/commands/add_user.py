@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from portfolio.models import Function, Role
-from portfolio.services import user_create
+from portfolio.services.people import user_create
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portfolio.exports import portfolio_csv_rows
 from portfolio.management.options import as_of_date as parse_as_of
-from portfolio.selectors import portfolio_export
+from portfolio.selectors.export import portfolio_export
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from portfolio.management.options import as_of_date
-from portfolio.services import stall_flags_record
+from portfolio.services.stalls import stall_flags_record
 
 
 class Command(BaseCommand):

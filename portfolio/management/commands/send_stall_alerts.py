@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portfolio.management.options import as_of_date
 from portfolio.models import AlertKind, DeliveryStatus
-from portfolio.services import stall_alerts_preview, stall_alerts_send
+from portfolio.services.alerts import stall_alerts_preview, stall_alerts_send
 
 
 class Command(BaseCommand):

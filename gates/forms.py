@@ -1,0 +1,58 @@
+"""The checklist's forms: evidence, its review, a function's sign-off or objection."""
+
+from django import forms
+from rules import has_perm
+
+from gates.models import EvidenceStatus, Verdict
+from gates.selectors import ChecklistGate, pilot_checklist
+from portfolio.models import Pilot
+
+
+class EvidenceForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+    link = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    file = forms.FileField(
+        required=False,
+        help_text="PDF, image, Office document, CSV or text; at most 10 MB.",
+    )
+
+
+class EvidenceReviewForm(forms.Form):
+    verdict = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+
+class SignOffForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Verdict.choices)
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+
+
+def checklist_with_forms(user, pilot: Pilot, failed: tuple | None = None) -> list[ChecklistGate]:
+    """The gate checklist with the forms the user may use on each criterion: fresh
+    ones, except `failed` ((kind, object id), bound form) shown with its errors."""
+    failed_key, failed_form = failed or (None, None)
+
+    def form(kind: str, obj_id: int, form_class):
+        return failed_form if failed_key == (kind, obj_id) else form_class(prefix=f"{kind}{obj_id}")
+
+    can_edit = has_perm("portfolio.edit_pilot", user, pilot)
+    checklist = pilot_checklist(pilot=pilot)
+    for group in checklist:
+        for item in group.items:
+            criterion = item.criterion
+            if can_edit:
+                item.forms["evidence"] = form("evidence", criterion.id, EvidenceForm)
+            if criterion.function and has_perm("gates.review_criterion", user, criterion):
+                item.forms["signoff"] = form("signoff", criterion.id, SignOffForm)
+            if has_perm("gates.review_evidence", user, criterion):
+                for evidence in item.evidence:
+                    if evidence.status == EvidenceStatus.PENDING:
+                        evidence.review_form = form("review", evidence.id, EvidenceReviewForm)
+    return checklist

@@ -1,0 +1,98 @@
+"""The checklist's actions on a pilot: evidence, its review, sign-offs, evidence files.
+
+Each action answers htmx with the checklist panel (its errors in place, or a note of
+what was recorded); without JavaScript, a refusal shows the checklist page with the
+errors (400) and a success goes back to the pilot page with a message.
+"""
+
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from gates.forms import EvidenceForm, EvidenceReviewForm, SignOffForm, checklist_with_forms
+from gates.models import Criterion, Evidence
+from gates.services import evidence_review, evidence_submit, signoff_record
+from portfolio.lib.forms import submit
+from portfolio.models import Pilot
+from portfolio.rules import pilot_for_user, require_perm
+
+
+def _checklist_done(
+    request: HttpRequest, pilot: Pilot, *, form: Form, key: tuple, done: str
+) -> HttpResponse:
+    if form.errors:
+        checklist = checklist_with_forms(request.user, pilot, (key, form))
+        context = {"pilot": pilot, "checklist": checklist}
+        # htmx swaps only successful responses: a refusal comes back as 200, with errors.
+        if request.htmx:
+            response = render(request, "gates/checklist.html", context)
+        else:
+            response = render(request, "gates/checklist_page.html", context, status=400)
+    elif request.htmx:
+        context = {"pilot": pilot, "checklist": checklist_with_forms(request.user, pilot)}
+        response = render(request, "gates/checklist.html", {**context, "done": done})
+    else:
+        messages.success(request, done)
+        return redirect("pilot_detail", pilot_id=pilot.id)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_POST
+@login_required
+def evidence_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> HttpResponse:
+    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.edit_pilot")
+    criterion = get_object_or_404(Criterion, pk=criterion_id)
+    form = EvidenceForm(request.POST, request.FILES, prefix=f"evidence{criterion.id}")
+    submit(form, partial(evidence_submit, pilot=pilot, criterion=criterion, by=request.user))
+    done = f"Evidence recorded for: {criterion.text}"
+    return _checklist_done(request, pilot, form=form, key=("evidence", criterion.id), done=done)
+
+
+@require_POST
+@login_required
+def evidence_review_record(request: HttpRequest, pilot_id: int, evidence_id: int) -> HttpResponse:
+    pilot = pilot_for_user(request.user, pilot_id)
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("criterion"), pk=evidence_id, pilot=pilot
+    )
+    require_perm(request.user, "gates.review_evidence", evidence.criterion, pilot.title)
+    form = EvidenceReviewForm(request.POST, prefix=f"review{evidence.id}")
+    submit(
+        form,
+        lambda verdict, comment: evidence_review(
+            evidence=evidence, by=request.user, accept=verdict == "accept", comment=comment
+        ),
+    )
+    done = f"Your review is recorded for: {evidence.criterion.text}"
+    return _checklist_done(request, pilot, form=form, key=("review", evidence.id), done=done)
+
+
+@require_POST
+@login_required
+def signoff_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> HttpResponse:
+    pilot = pilot_for_user(request.user, pilot_id)
+    criterion = get_object_or_404(Criterion, pk=criterion_id)
+    require_perm(request.user, "gates.review_criterion", criterion, pilot.title)
+    form = SignOffForm(request.POST, prefix=f"signoff{criterion.id}")
+    submit(form, partial(signoff_record, pilot=pilot, criterion=criterion, by=request.user))
+    done = f"Your verdict is recorded for: {criterion.text}"
+    return _checklist_done(request, pilot, form=form, key=("signoff", criterion.id), done=done)
+
+
+@require_GET
+@login_required
+def evidence_file(request: HttpRequest, pilot_id: int, evidence_id: int) -> FileResponse:
+    """An evidence file, to signed-in users only (never a public media URL), as a
+    download so that the browser never renders it as a page."""
+    pilot = pilot_for_user(request.user, pilot_id)
+    evidence = get_object_or_404(Evidence, pk=evidence_id, pilot=pilot)
+    if not evidence.file:
+        raise Http404("This evidence has no file.")
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file_name)

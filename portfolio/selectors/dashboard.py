@@ -1,0 +1,221 @@
+"""The dashboard: the pilot table's filters and sorts, and the portfolio's figures."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+
+from gates.models import (
+    Gate,
+    GateStatus,
+    Readiness,
+)
+from portfolio.models import CostCategory, CostLine, CostPhase, Decision, Outcome, Pilot, Stage
+from portfolio.selectors.conditions import (
+    blocked_condition,
+    decided_condition,
+    measured_value_condition,
+    passed_all_gates_condition,
+    past_end_condition,
+    process_change_condition,
+)
+from portfolio.selectors.stalls import drifting_condition, stalled_condition, with_stall_flags
+
+# Ages of stalled pilots, in days awaiting decision: (label, more than, at most).
+STALL_AGE_BANDS = [
+    ("up to 3 months", None, 90),
+    ("3-6 months", 90, 182),
+    ("6-12 months", 182, 365),
+    ("over a year", 365, None),
+]
+
+
+def _stall_age_condition(as_of: date, above: int | None, at_most: int | None) -> Q:
+    """Of the stalled pilots, those awaiting decision more than `above` days, at most
+    `at_most` days."""
+    condition = Q()
+    if above is not None:
+        condition &= Q(stage_entered_on__lt=as_of - timedelta(days=above))
+    if at_most is not None:
+        condition &= Q(stage_entered_on__gte=as_of - timedelta(days=at_most))
+    return condition
+
+
+def pilots_filter(
+    queryset: QuerySet[Pilot],
+    *,
+    as_of: date,
+    business_unit=None,
+    stage: str = "",
+    risk_tier: str = "",
+    owner=None,
+    state: str = "",
+    readiness: str = "",
+    blocked_gate: str = "",
+    value: str = "",
+    q: str = "",
+) -> QuerySet[Pilot]:
+    """The pilots that match the dashboard's filters, each a condition of the figures."""
+    if business_unit:
+        queryset = queryset.filter(business_unit=business_unit)
+    if stage:
+        queryset = queryset.filter(stage=stage)
+    if risk_tier:
+        queryset = queryset.filter(risk_tier=risk_tier)
+    if owner:
+        queryset = queryset.filter(deployment_owner=owner)
+    states = {
+        "stalled": stalled_condition(as_of),
+        "drifting": drifting_condition(as_of),
+        "stalling": stalled_condition(as_of) | drifting_condition(as_of),
+        "past_end": past_end_condition(as_of),
+    }
+    if state:
+        queryset = queryset.filter(states[state])
+    if readiness == "passed_all":
+        queryset = queryset.filter(passed_all_gates_condition())
+    elif readiness == "blocked":
+        queryset = queryset.filter(blocked_condition())
+    if blocked_gate:
+        queryset = queryset.filter(blocked_condition(blocked_gate))
+    if value == "measured":
+        queryset = queryset.filter(measured_value_condition())
+    elif value == "process_change":
+        queryset = queryset.filter(process_change_condition())
+    if q:
+        queryset = queryset.filter(
+            Q(title__icontains=q)
+            | Q(reference__icontains=q)
+            | Q(summary__icontains=q)
+            | Q(deployment_owner__name__icontains=q)
+            | Q(deployment_owner__email__icontains=q)
+        )
+    return queryset
+
+
+# Sort keys of the pilot table; a leading "-" reverses. "days" puts the longest
+# in stage first.
+SORTS = {
+    "title": ["title", "id"],
+    "unit": ["business_unit__name", "title", "id"],
+    "stage": ["stage_order", "title", "id"],
+    "owner": ["deployment_owner__name", "title", "id"],
+    "days": ["stage_entered_on", "title", "id"],
+}
+
+
+def _stage_order() -> Case:
+    return Case(
+        *[When(stage=stage, then=Value(i)) for i, stage in enumerate(Stage.values)],
+        output_field=IntegerField(),
+    )
+
+
+def pilot_table(*, as_of: date, sort: str = "title", **filters) -> QuerySet[Pilot]:
+    """The dashboard's pilot table: filtered, sorted, with stall flags and gates."""
+    fields = SORTS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        fields = [f"-{fields[0]}", *fields[1:]]
+    pilots = pilots_filter(Pilot.objects.all(), as_of=as_of, **filters)
+    return (
+        with_stall_flags(pilots, as_of=as_of)
+        .select_related("business_unit", "deployment_owner")
+        .annotate(stage_order=_stage_order())
+        .prefetch_related(
+            Prefetch("gate_statuses", queryset=GateStatus.objects.order_by("gate__number"))
+        )
+        .order_by(*fields)
+    )
+
+
+def _median_days_awaiting(*, as_of: date, count: int) -> int | None:
+    if not count:
+        return None
+    middle = (count - 1) // 2
+    entered = list(
+        Pilot.objects.filter(stage=Stage.AWAITING_DECISION)
+        .order_by("-stage_entered_on")
+        .values_list("stage_entered_on", flat=True)[middle : count // 2 + 1]
+    )
+    return round(sum((as_of - day).days for day in entered) / len(entered))
+
+
+def dashboard_figures(*, as_of: date) -> dict:
+    """Every headline figure of the dashboard, in a fixed number of queries."""
+    counts = Pilot.objects.aggregate(
+        total=Count("id"),
+        **{stage: Count("id", filter=Q(stage=stage)) for stage in Stage.values},
+        drifting=Count("id", filter=drifting_condition(as_of)),
+        passed_all=Count("id", filter=passed_all_gates_condition()),
+        blocked=Count("id", filter=blocked_condition()),
+        measured_value=Count("id", filter=measured_value_condition()),
+        process_change=Count("id", filter=process_change_condition()),
+        past_end=Count("id", filter=past_end_condition(as_of)),
+        past_end_decided=Count("id", filter=past_end_condition(as_of) & decided_condition()),
+    )
+    ages = Pilot.objects.filter(stalled_condition(as_of)).aggregate(
+        **{
+            f"age_{i}": Count("id", filter=_stall_age_condition(as_of, above, at_most))
+            for i, (_, above, at_most) in enumerate(STALL_AGE_BANDS)
+        }
+    )
+    counts["stalled"] = sum(ages.values())
+    gate_keys = dict(Gate.objects.values_list("id", "key"))
+    gate_counts = {key: dict.fromkeys(Readiness.values, 0) for key in gate_keys.values()}
+    for gate_id, status, n in (
+        GateStatus.objects.order_by().values_list("gate_id", "status").annotate(n=Count("id"))
+    ):
+        gate_counts[gate_keys[gate_id]][status] = n
+    costs: dict[str, dict[str, Decimal]] = {
+        category: dict.fromkeys(CostPhase.values, Decimal(0)) for category in CostCategory.values
+    }
+    for category, phase, total in (
+        CostLine.objects.order_by().values_list("category", "phase").annotate(total=Sum("amount"))
+    ):
+        costs[category][phase] = total
+    stop_reasons = list(
+        Decision.objects.filter(outcome=Outcome.STOP, pilot__stage=Stage.STOPPED)
+        .select_related("pilot")
+        .order_by("-decided_on", "-id")[:5]
+    )
+    past_end = counts["past_end"]
+    return {
+        "as_of": as_of,
+        "stall_after_days": settings.STALL_AFTER_DAYS,
+        "counts": counts,
+        "by_stage": [(stage, counts[stage]) for stage in Stage],
+        "stall_ages": [
+            (label, ages[f"age_{i}"]) for i, (label, _, _) in enumerate(STALL_AGE_BANDS)
+        ],
+        "gates": gate_counts,
+        "costs": costs,
+        "cost_rows": [(category.label, costs[category]) for category in CostCategory],
+        "cost_totals": {
+            phase: sum((by_phase[phase] for by_phase in costs.values()), Decimal(0))
+            for phase in CostPhase.values
+        },
+        "stop_reasons": stop_reasons,
+        "decision_rate": round(100 * counts["past_end_decided"] / past_end) if past_end else None,
+        "median_days_awaiting": _median_days_awaiting(
+            as_of=as_of, count=counts[Stage.AWAITING_DECISION]
+        ),
+    }
+
+
+def decisions_between(*, start: date, end: date) -> QuerySet[Decision]:
+    return (
+        Decision.objects.filter(decided_on__gte=start, decided_on__lte=end)
+        .select_related("pilot", "pilot__business_unit", "decided_by")
+        .order_by("-decided_on", "-id")
+    )

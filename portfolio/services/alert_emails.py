@@ -1,0 +1,122 @@
+"""The two alert emails, built from a delivery: an owner's alert and an executive's digest."""
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+
+from gates.models import Readiness
+from gates.selectors import pilot_blockers
+from portfolio import emails
+from portfolio.models import AlertDelivery, AlertKind, DigestOptOut, Pilot
+from portfolio.selectors.alerts import stall_alert_pilots
+from portfolio.selectors.stalls import SIGNALS, overdue_days, stall_signals_of
+from portfolio.services.alert_links import snooze_token_create, unsubscribe_token_create
+
+
+def stall_alert_email(delivery: AlertDelivery, mail_connection=None):
+    """Build and send the email of a delivery; None when there is nothing left to
+    report (the pilots were decided meanwhile, the recipient left or opted out)."""
+    if not delivery.recipient.is_active:
+        return None
+    ctx = {
+        "as_of": delivery.as_of,
+        "week": delivery.week,
+        "stall_after_days": settings.STALL_AFTER_DAYS,
+        "dashboard_url": emails.dashboard_url(),
+    }
+    headers = {"Message-ID": _message_id(delivery)}
+    if delivery.kind == AlertKind.OWNER_ALERT:
+        return _owner_alert_email(delivery, ctx, headers, mail_connection)
+    return _executive_digest_email(delivery, ctx, headers, mail_connection)
+
+
+def _owner_alert_email(delivery: AlertDelivery, ctx: dict, headers: dict, mail_connection):
+    owner, as_of = delivery.recipient, delivery.as_of
+    pilots = [
+        pilot
+        for pilot in stall_alert_pilots(as_of=as_of, owner=owner)
+        if pilot.snoozed_until is None
+    ]
+    if not pilots:
+        return None
+    blockers = pilot_blockers(pilots)
+    items = []
+    for pilot in pilots:
+        snooze_path = reverse("alerts_snooze", args=[snooze_token_create(owner=owner, pilot=pilot)])
+        items.append(
+            {
+                **_alert_item(pilot, as_of),
+                "blockers": blockers[pilot.id],
+                "snooze_url": emails.absolute_url(snooze_path),
+            }
+        )
+    stalled = sum(1 for pilot in pilots if pilot.is_stalled)
+    ctx |= {
+        "owner": owner,
+        "items": items,
+        "total": len(items),
+        "summary": _counts_text(stalled=stalled, drifting=len(items) - stalled),
+    }
+    return emails.owner_alert(owner.email, ctx, headers, mail_connection)
+
+
+def _executive_digest_email(delivery: AlertDelivery, ctx: dict, headers: dict, mail_connection):
+    executive, as_of = delivery.recipient, delivery.as_of
+    if DigestOptOut.objects.filter(user=executive).exists():
+        return None
+    pilots = stall_alert_pilots(as_of=as_of)
+    if not pilots:
+        return None
+    items = [_alert_item(pilot, as_of) for pilot in pilots]
+    groups: dict[str, list[dict]] = {}
+    for item in items:  # worst first: a unit comes where its worst pilot comes
+        groups.setdefault(item["pilot"].business_unit.name, []).append(item)
+    no_owner = [item for item in items if item["pilot"].deployment_owner_id is None]
+    stalled = sum(1 for pilot in pilots if pilot.is_stalled)
+    unsubscribe_path = reverse(
+        "alerts_unsubscribe", args=[unsubscribe_token_create(user=executive)]
+    )
+    ctx |= {
+        "executive": executive,
+        "groups": [{"name": name, "items": group} for name, group in groups.items()],
+        "no_owner": no_owner,
+        "counts": {
+            "stalled": stalled,
+            "drifting": len(pilots) - stalled,
+            "new": sum(1 for pilot in pilots if pilot.is_new),
+            "no_owner": len(no_owner),
+        },
+        "unsubscribe_url": emails.absolute_url(unsubscribe_path),
+    }
+    # RFC 8058: mail clients show an unsubscribe button that POSTs to the link.
+    headers["List-Unsubscribe"] = f"<{ctx['unsubscribe_url']}>"
+    headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return emails.executive_digest(executive.email, ctx, headers, mail_connection)
+
+
+def _alert_item(pilot: Pilot, as_of: date) -> dict:
+    return {
+        "pilot": pilot,
+        "url": emails.pilot_url(pilot.id),
+        "days": overdue_days(pilot, as_of=as_of),
+        "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
+        "open_gates": [
+            status.gate.name
+            for status in pilot.gate_statuses.all()
+            if status.status in (Readiness.OPEN, Readiness.BLOCKED)
+        ],
+    }
+
+
+def _counts_text(*, stalled: int, drifting: int) -> str:
+    parts = [f"{stalled} stalled" if stalled else "", f"{drifting} drifting" if drifting else ""]
+    return " and ".join(part for part in parts if part)
+
+
+def _message_id(delivery: AlertDelivery) -> str:
+    """The same id for every attempt at one delivery, so a mail system that got it
+    twice (a crash between the SMTP server's acceptance and our commit) can tell."""
+    domain = urlsplit(settings.SITE_URL).hostname or "pilotgate"
+    return f"<{delivery.kind}.{delivery.week}.{delivery.recipient_id}@{domain}>"

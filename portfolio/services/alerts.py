@@ -1,0 +1,164 @@
+"""The weekly stall alerts: who gets what, one delivery each, sent exactly once."""
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from functools import partial
+from smtplib import SMTPException
+
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from portfolio.models import AlertDelivery, DeliveryStatus, User
+from portfolio.selectors.alerts import stall_alert_recipients
+from portfolio.services.alert_emails import stall_alert_email
+from portfolio.services.stalls import stall_flags_record
+
+alerts_log = logging.getLogger("portfolio.alerts")
+
+
+# The deliveries a sender may take: not yet sent, or failed and to be retried.
+_DELIVERY_DUE = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+
+
+def stall_alerts_plan(*, as_of: date) -> list[int]:
+    """Claim this ISO week's stall emails and return the ids of those still to send.
+
+    1. Record the day's stall transitions, so "new this week" is current.
+    2. Insert a pending delivery for each recipient and kind. The unique constraint
+       (recipient, kind, ISO year, ISO week) ignores the ones already there: a second
+       run, or one running at the same time, adds none.
+    3. Return the week's deliveries not sent yet (pending, or failed to be retried).
+    """
+    stall_flags_record(as_of=as_of)
+    iso_year, iso_week, _ = as_of.isocalendar()
+    AlertDelivery.objects.bulk_create(
+        [
+            AlertDelivery(
+                recipient_id=user_id, kind=kind, iso_year=iso_year, iso_week=iso_week, as_of=as_of
+            )
+            for user_id, kind in stall_alert_recipients(as_of=as_of)
+        ],
+        ignore_conflicts=True,
+    )
+    return list(
+        AlertDelivery.objects.filter(iso_year=iso_year, iso_week=iso_week, status__in=_DELIVERY_DUE)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def alert_delivery_send(*, delivery_id: int) -> str:
+    """Send one weekly stall email, once. Returns the delivery's new status, or ""
+    when there was nothing to do (already sent by another run).
+
+    1. Claim: in a transaction, a conditional update counts the attempt only if the
+       delivery is still pending or failed. The row stays locked until the end of
+       the transaction: a concurrent sender of the same delivery waits, then finds
+       it sent and does nothing. If this process dies, the transaction rolls back
+       and the delivery is pending again for the next run.
+    2. Build the email from the current data and hand it to the SMTP server.
+    3. Mark it sent, in the same transaction. On an SMTP error, record the error and
+       mark it failed, commit, log, and raise for the caller to retry.
+    """
+    failure = None
+    with transaction.atomic():
+        claimed = AlertDelivery.objects.filter(id=delivery_id, status__in=_DELIVERY_DUE).update(
+            attempts=F("attempts") + 1, last_attempt_at=timezone.now()
+        )
+        if claimed != 1:
+            return ""
+        delivery = AlertDelivery.objects.select_related("recipient").get(id=delivery_id)
+        try:
+            sent = stall_alert_email(delivery)
+        except (SMTPException, OSError) as exc:
+            failure = exc
+            delivery.status = DeliveryStatus.FAILED
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        else:
+            delivery.status = DeliveryStatus.SENT if sent else DeliveryStatus.SKIPPED
+            delivery.sent_at = timezone.now() if sent else None
+            delivery.last_error = ""
+        delivery.save(update_fields=["status", "last_error", "sent_at"])
+    if failure is not None:
+        alerts_log.warning(
+            "Stall alert %s to %s failed (attempt %s): %s",
+            delivery.week,
+            delivery.recipient.email,
+            delivery.attempts,
+            delivery.last_error,
+        )
+        raise failure
+    return delivery.status
+
+
+def stall_alerts_send(*, as_of: date) -> Counter:
+    """Send this week's stall emails in this process, one recipient after another.
+    A failed one is recorded and logged, and the others still go; running this again
+    sends only what is not sent yet."""
+    outcome = Counter()
+    for delivery_id in stall_alerts_plan(as_of=as_of):
+        try:
+            outcome[alert_delivery_send(delivery_id=delivery_id) or "taken"] += 1
+        except (SMTPException, OSError):
+            outcome[DeliveryStatus.FAILED] += 1
+    return outcome
+
+
+def stall_alerts_enqueue(*, as_of: date) -> int:
+    """Claim this week's stall emails and queue one task per recipient, so each is
+    sent, and retried, on its own. Returns the number queued."""
+    from portfolio.tasks import enqueue, send_stall_alert_task
+
+    delivery_ids = stall_alerts_plan(as_of=as_of)
+    for delivery_id in delivery_ids:
+        transaction.on_commit(partial(enqueue, send_stall_alert_task, delivery_id))
+    return len(delivery_ids)
+
+
+def alert_deliveries_retry(*, deliveries: Iterable[AlertDelivery]) -> int:
+    """Queue the unsent deliveries again (an admin's retry); returns how many."""
+    from portfolio.tasks import enqueue, send_stall_alert_task
+
+    due = [d.id for d in deliveries if d.status in _DELIVERY_DUE]
+    return sum(enqueue(send_stall_alert_task, delivery_id) for delivery_id in due)
+
+
+def stall_alerts_preview(*, as_of: date) -> list[dict]:
+    """Who would get which stall email this week, with its subject, writing nothing:
+    the work is done in a transaction that is rolled back, and no email leaves."""
+    dummy = get_connection("django.core.mail.backends.dummy.EmailBackend")
+    iso_year, iso_week, _ = as_of.isocalendar()
+    sent = set(
+        AlertDelivery.objects.filter(
+            iso_year=iso_year, iso_week=iso_week, status=DeliveryStatus.SENT
+        ).values_list("recipient_id", "kind")
+    )
+    previews = []
+    with transaction.atomic():
+        stall_flags_record(as_of=as_of)
+        recipients = stall_alert_recipients(as_of=as_of)
+        users = User.objects.in_bulk([user_id for user_id, _ in recipients])
+        for user_id, kind in recipients:
+            delivery = AlertDelivery(
+                id=0,
+                recipient=users[user_id],
+                kind=kind,
+                iso_year=iso_year,
+                iso_week=iso_week,
+                as_of=as_of,
+            )
+            message = stall_alert_email(delivery, mail_connection=dummy)
+            previews.append(
+                {
+                    "to": users[user_id].email,
+                    "kind": kind,
+                    "subject": message.subject if message else "",
+                    "already_sent": (user_id, kind) in sent,
+                }
+            )
+        transaction.set_rollback(True)
+    return previews

@@ -1,0 +1,200 @@
+"""A pilot's life: stage moves, stage-gate decisions, deferrals and risk approvals.
+
+The legal moves and what each outcome does are `portfolio.stages`; these functions
+enforce them, with decision rights and the dates of each step.
+"""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from portfolio.models import (
+    Decision,
+    Deferral,
+    Outcome,
+    Pilot,
+    RiskApproval,
+    RiskTier,
+    Stage,
+    StageChange,
+    User,
+)
+from portfolio.rules import can_decide_pilot, is_risk_owner, refusal
+from portfolio.selectors.charter import pilot_charter_missing
+from portfolio.stages import DECISION_FROM, MANUAL_MOVES, OUTCOME_STAGE
+
+
+def pilot_stage_record(
+    *, pilot: Pilot, to_stage: str, on: date, by: User | None, reason: str = ""
+) -> StageChange:
+    """Move the pilot to `to_stage` and record the change; checks no rule.
+
+    1. Update the pilot only if its stage is still the one we read, so two moves at
+       once cannot both apply: the second finds no row and is refused.
+    2. Keep the pilot's history complete: an update writes none of its own, and the
+       next change would otherwise seem to carry the new stage.
+    3. Record the change with who, when, from, to and why.
+    """
+    from_stage = pilot.stage
+    extra = {}
+    if to_stage == Stage.IN_PRODUCTION:
+        extra["go_live_on"] = on
+    changed = Pilot.objects.filter(id=pilot.id, stage=from_stage).update(
+        stage=to_stage, stage_entered_on=on, updated_at=timezone.now(), **extra
+    )
+    if changed != 1:
+        raise ValidationError("The pilot's stage changed meanwhile; reload and try again.")
+    Pilot.history.bulk_history_create(
+        [Pilot.objects.get(pk=pilot.pk)], update=True, default_user=by
+    )
+    pilot.stage, pilot.stage_entered_on = to_stage, on
+    for name, value in extra.items():
+        setattr(pilot, name, value)
+    return StageChange.objects.create(
+        pilot=pilot,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        changed_on=on,
+        changed_by=by,
+        reason=reason,
+    )
+
+
+def _effective_date(pilot: Pilot, on: date | None) -> date:
+    """The date of a move or decision: today unless given, never before the stage began."""
+    on = on or timezone.localdate()
+    if on < pilot.stage_entered_on:
+        raise ValidationError(
+            f"The date {on} comes before the pilot entered its stage on {pilot.stage_entered_on}."
+        )
+    return on
+
+
+def _require_charter(pilot: Pilot) -> None:
+    missing = pilot_charter_missing(pilot=pilot)
+    if missing:
+        raise ValidationError(
+            "The pilot cannot start before its charter answers: " + "; ".join(missing) + "."
+        )
+
+
+@transaction.atomic
+def pilot_stage_move(
+    *, pilot: Pilot, to_stage: str, by: User | None, on: date | None = None, reason: str = ""
+) -> StageChange:
+    """Start a pilot, mark it awaiting decision, or mark a scaling pilot live."""
+    if to_stage not in MANUAL_MOVES.get(pilot.stage, set()):
+        raise ValidationError(
+            f"A pilot cannot go from {Stage(pilot.stage).label} to {Stage(to_stage).label}"
+            + (
+                " by hand: that takes a stage-gate decision."
+                if to_stage in OUTCOME_STAGE.values()
+                else "."
+            )
+        )
+    if to_stage == Stage.PILOTING:
+        _require_charter(pilot)
+    return pilot_stage_record(
+        pilot=pilot, to_stage=to_stage, on=_effective_date(pilot, on), by=by, reason=reason
+    )
+
+
+def pilot_check_decision_rights(*, pilot: Pilot, user: User) -> None:
+    """The pilot's decision maker (its deployment owner unless another is named) or
+    an executive takes its stage-gate decisions (`portfolio.decide_pilot`)."""
+    if not can_decide_pilot.test(user, pilot):
+        raise PermissionDenied(refusal("portfolio.decide_pilot"))
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    pilot: Pilot,
+    outcome: str,
+    by: User,
+    rationale: str,
+    conditions: str = "",
+    on: date | None = None,
+) -> Decision:
+    """Record a stage-gate decision and move the pilot where it sends it.
+
+    1. Check decision rights, the stage, the rationale and, for a high-risk Scale,
+       the risk owner's approval.
+    2. Move the stage with a conditional update: of two decisions taken at once, the
+       second finds the stage changed and is refused before it writes anything.
+    3. Write the decision, superseding the previous one (decisions are only ever
+       appended, so the previous one is the last recorded).
+    """
+    pilot_check_decision_rights(pilot=pilot, user=by)
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": f"Unknown outcome {outcome!r}."})
+    if pilot.stage not in DECISION_FROM[outcome]:
+        raise ValidationError(
+            f"A {Outcome(outcome).label} decision cannot be taken on a pilot that is "
+            f"{Stage(pilot.stage).label.lower()}."
+        )
+    if not rationale.strip():
+        raise ValidationError({"rationale": "A decision needs its rationale."})
+    if outcome == Outcome.SCALE and pilot.risk_tier == RiskTier.HIGH:
+        if pilot.risk_owner_id is None:
+            raise ValidationError("A high-risk pilot needs a named risk owner before Scale.")
+        if not RiskApproval.objects.filter(
+            pilot=pilot, approved_by_id=pilot.risk_owner_id
+        ).exists():
+            raise ValidationError(
+                "A high-risk pilot cannot be scaled before its risk owner's approval is recorded."
+            )
+    to_stage = OUTCOME_STAGE[Outcome(outcome)]
+    if to_stage == Stage.PILOTING:
+        _require_charter(pilot)
+    on = _effective_date(pilot, on)
+    previous = pilot.decisions.order_by("-id").first()
+    pilot_stage_record(
+        pilot=pilot,
+        to_stage=to_stage,
+        on=on,
+        by=by,
+        reason=f"Decision: {Outcome(outcome).label}. {rationale.strip()}",
+    )
+    decision = Decision(
+        pilot=pilot,
+        outcome=outcome,
+        decided_by=by,
+        decided_on=on,
+        rationale=rationale.strip(),
+        conditions=conditions.strip(),
+        supersedes=previous,
+    )
+    decision.full_clean()
+    decision.save()
+    return decision
+
+
+@transaction.atomic
+def decision_defer(*, pilot: Pilot, by: User, reason: str, on: date | None = None) -> Deferral:
+    pilot_check_decision_rights(pilot=pilot, user=by)
+    if pilot.stage != Stage.AWAITING_DECISION:
+        raise ValidationError("Only a decision that is due can be deferred.")
+    # Under a row lock: a decision taken meanwhile wins over this deferral.
+    if not Pilot.objects.select_for_update().filter(id=pilot.id, stage=pilot.stage).exists():
+        raise ValidationError("The pilot's stage changed meanwhile; reload and try again.")
+    if not reason.strip():
+        raise ValidationError({"reason": "A deferral needs its reason."})
+    deferral = Deferral(
+        pilot=pilot, deferred_by=by, deferred_on=_effective_date(pilot, on), reason=reason.strip()
+    )
+    deferral.full_clean()
+    deferral.save()
+    return deferral
+
+
+def risk_approval_record(
+    *, pilot: Pilot, by: User, note: str = "", on: date | None = None
+) -> RiskApproval:
+    if not is_risk_owner.test(by, pilot):
+        raise PermissionDenied(refusal("portfolio.approve_risk"))
+    return RiskApproval.objects.create(
+        pilot=pilot, approved_by=by, approved_on=on or timezone.localdate(), note=note.strip()
+    )

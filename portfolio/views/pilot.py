@@ -1,0 +1,200 @@
+"""The pilot page and its stage panel: moves, decisions, deferrals and risk approval."""
+
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+from rules import has_perm
+
+from gates.forms import checklist_with_forms
+from portfolio.editing import Editing, part_sections
+from portfolio.forms import (
+    DecisionForm,
+    DeferralForm,
+    MetricForm,
+    RiskApprovalForm,
+    StageMoveForm,
+)
+from portfolio.lib.forms import submit
+from portfolio.models import Outcome, Pilot, RiskTier, Stage
+from portfolio.rules import pilot_for_user
+from portfolio.selectors.charter import charter_missing_of
+from portfolio.selectors.pilot_page import pilot_page_queryset
+from portfolio.selectors.stalls import SIGNALS, stall_signals_of
+from portfolio.selectors.timeline import pilot_timeline
+from portfolio.services.lifecycle import (
+    decision_defer,
+    decision_record,
+    pilot_stage_move,
+    risk_approval_record,
+)
+from portfolio.stages import DECISION_FROM, MANUAL_MOVES, MOVE_LABELS
+
+# The newest entries of a pilot's history its page shows; the rest on its history page.
+TIMELINE_ON_PAGE = 30
+
+
+def _stage_actions(user, pilot: Pilot) -> dict:
+    """What the user may do to the pilot's stage now: the forms the stage panel shows."""
+    can_decide = has_perm("portfolio.decide_pilot", user, pilot)
+    moves = MANUAL_MOVES.get(pilot.stage, set())
+    return {
+        "moves": [
+            (stage, MOVE_LABELS[stage])
+            for stage in Stage
+            if stage in moves and has_perm("portfolio.edit_pilot", user, pilot)
+        ],
+        "outcomes": [
+            (outcome, outcome.label)
+            for outcome in Outcome
+            if can_decide and pilot.stage in DECISION_FROM[outcome]
+        ],
+        "can_defer": can_decide and pilot.stage == Stage.AWAITING_DECISION,
+        "can_approve_risk": pilot.risk_tier == RiskTier.HIGH
+        and pilot.stage == Stage.AWAITING_DECISION
+        and has_perm("portfolio.approve_risk", user, pilot),
+    }
+
+
+def _pilot_page(
+    request: HttpRequest,
+    pilot_id: int,
+    *,
+    status: int = 200,
+    done: str = "",
+    partial: str = "stage-panel",
+    editing: Editing | None = None,
+    **forms,
+) -> HttpResponse:
+    """The pilot page, or only one of its panels (`partial`) for an htmx request, with
+    the action forms given (bound, with their errors) or fresh ones, and the section
+    `editing` names in edit mode."""
+    as_of = timezone.localdate()
+    pilot = pilot_for_user(request.user, pilot_id, queryset=pilot_page_queryset(as_of=as_of))
+    can_edit = has_perm("portfolio.edit_pilot", request.user, pilot)
+    editing = editing or Editing("")
+    context = {
+        "pilot": pilot,
+        "days_in_stage": pilot.days_in_stage(as_of),
+        "actions": _stage_actions(request.user, pilot),
+        "move_form": forms.get("move_form"),
+        "decision_form": forms.get("decision_form") or DecisionForm(),
+        "deferral_form": forms.get("deferral_form") or DeferralForm(),
+        "risk_form": forms.get("risk_form") or RiskApprovalForm(),
+        "done": done,
+        "can_edit": can_edit,
+        "editing": editing,
+        "sections": part_sections(pilot, can_edit=can_edit, editing=editing),
+    }
+    htmx_panel = request.htmx and not request.htmx.history_restore_request
+    if not htmx_panel:
+        context["checklist"] = checklist_with_forms(request.user, pilot)
+    metric = getattr(pilot, "success_metric", None)
+    context.update(
+        metric=metric,
+        metric_form=_metric_form(pilot, editing) if can_edit else None,
+        metric_editing=can_edit
+        and (metric is None or bool(editing.kind == "metric" and editing.form)),
+        charter_missing=charter_missing_of(pilot),
+        signals=[SIGNALS[key] for key in stall_signals_of(pilot)],
+        oob=htmx_panel,
+    )
+    if htmx_panel:
+        if partial == "part-section":
+            context["section"] = context["sections"][editing.kind]
+        # htmx swaps only successful responses: a refusal comes back as 200, with errors.
+        response = render(request, f"portfolio/pilot_detail.html#{partial}", context)
+    else:
+        timeline = pilot_timeline(pilot=pilot)
+        context.update(timeline=timeline[:TIMELINE_ON_PAGE], timeline_total=len(timeline))
+        response = render(request, "portfolio/pilot_detail.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _metric_form(pilot: Pilot, editing: Editing) -> MetricForm:
+    if editing.kind == "metric" and editing.form is not None:
+        return editing.form
+    return MetricForm(instance=getattr(pilot, "success_metric", None), prefix="metric")
+
+
+def _stage_action_done(
+    request: HttpRequest,
+    pilot_id: int,
+    *,
+    form_name: str,
+    form,
+    done: str,
+    partial: str = "stage-panel",
+) -> HttpResponse:
+    """After an action on the page: with errors, the page again with them (400 without
+    JavaScript); otherwise the panel for htmx, or a redirect with a message (PRG)."""
+    if form.errors:
+        return _pilot_page(request, pilot_id, status=400, partial=partial, **{form_name: form})
+    if request.htmx:
+        return _pilot_page(request, pilot_id, done=done, partial=partial)
+    messages.success(request, done)
+    return redirect("pilot_detail", pilot_id=pilot_id)
+
+
+@require_GET
+@login_required
+def pilot_detail(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    return _pilot_page(request, pilot_id)
+
+
+@require_GET
+@login_required
+def pilot_history(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = pilot_for_user(request.user, pilot_id)
+    context = {"pilot": pilot, "timeline": pilot_timeline(pilot=pilot)}
+    return render(request, "portfolio/pilot_history.html", context)
+
+
+@require_POST
+@login_required
+def pilot_move(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.edit_pilot")
+    form = StageMoveForm(request.POST)
+    submit(form, partial(pilot_stage_move, pilot=pilot, by=request.user))
+    done = f"The pilot is now {pilot.get_stage_display().lower()}."
+    return _stage_action_done(request, pilot_id, form_name="move_form", form=form, done=done)
+
+
+@require_POST
+@login_required
+def pilot_decide(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.decide_pilot")
+    form = DecisionForm(request.POST)
+    submit(form, partial(decision_record, pilot=pilot, by=request.user))
+    outcome = dict(Outcome.choices).get(form.cleaned_data.get("outcome"), "")
+    done = f"Decision recorded: {outcome}."
+    return _stage_action_done(request, pilot_id, form_name="decision_form", form=form, done=done)
+
+
+@require_POST
+@login_required
+def pilot_defer(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.decide_pilot")
+    form = DeferralForm(request.POST)
+    submit(form, partial(decision_defer, pilot=pilot, by=request.user))
+    done = "The decision is deferred; the deferral is recorded."
+    return _stage_action_done(request, pilot_id, form_name="deferral_form", form=form, done=done)
+
+
+@require_POST
+@login_required
+def pilot_risk_approve(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.approve_risk")
+    form = RiskApprovalForm(request.POST)
+    submit(form, partial(risk_approval_record, pilot=pilot, by=request.user))
+    done = "Your risk approval is recorded."
+    return _stage_action_done(request, pilot_id, form_name="risk_form", form=form, done=done)
