@@ -25,9 +25,9 @@ from portfolio.models import (
 )
 from portfolio.selectors.charter import charter_missing_of, with_charter
 from portfolio.selectors.stalls import with_stall_flags
-from portfolio.services.alerts import alert_deliveries_retry
 from portfolio.services.lifecycle import pilot_stage_move
 from portfolio.services.pilots import pilot_create, pilot_update
+from portfolio.tasks import alert_deliveries_retry
 
 
 @admin.register(User)

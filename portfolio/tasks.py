@@ -1,17 +1,22 @@
-"""Background jobs: thin tasks that call services. Arguments are ids and ISO dates;
-running a task twice changes nothing the second time (the services claim their work).
+"""Background jobs: thin tasks that call services, and the functions that queue them.
+Arguments are ids and ISO dates; running a task twice changes nothing the second time
+(the services claim their work).
 
 Each has a management command twin for operators: `flag_stalls`, `send_stall_alerts`.
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import date
+from functools import partial
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
-from portfolio.services.alerts import alert_delivery_send, stall_alerts_enqueue
+from portfolio.models import AlertDelivery
+from portfolio.services.alerts import DELIVERY_DUE, alert_delivery_send, stall_alerts_plan
 from portfolio.services.stalls import stall_flags_record
 
 logger = logging.getLogger(__name__)
@@ -54,3 +59,18 @@ def send_stall_alerts_task(as_of: str | None = None) -> int:
 )
 def send_stall_alert_task(delivery_id: int) -> str:
     return alert_delivery_send(delivery_id=delivery_id)
+
+
+def stall_alerts_enqueue(*, as_of: date) -> int:
+    """Claim this week's stall emails and queue one task per recipient, so each is
+    sent, and retried, on its own. Returns the number queued."""
+    delivery_ids = stall_alerts_plan(as_of=as_of)
+    for delivery_id in delivery_ids:
+        transaction.on_commit(partial(enqueue, send_stall_alert_task, delivery_id))
+    return len(delivery_ids)
+
+
+def alert_deliveries_retry(*, deliveries: Iterable[AlertDelivery]) -> int:
+    """Queue the unsent deliveries again (an admin's retry); returns how many."""
+    due = [d.id for d in deliveries if d.status in DELIVERY_DUE]
+    return sum(enqueue(send_stall_alert_task, delivery_id) for delivery_id in due)

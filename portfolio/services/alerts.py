@@ -2,9 +2,7 @@
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
 from datetime import date
-from functools import partial
 from smtplib import SMTPException
 
 from django.core.mail import get_connection
@@ -21,7 +19,7 @@ alerts_log = logging.getLogger("portfolio.alerts")
 
 
 # The deliveries a sender may take: not yet sent, or failed and to be retried.
-_DELIVERY_DUE = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+DELIVERY_DUE = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
 
 
 def stall_alerts_plan(*, as_of: date) -> list[int]:
@@ -45,7 +43,7 @@ def stall_alerts_plan(*, as_of: date) -> list[int]:
         ignore_conflicts=True,
     )
     return list(
-        AlertDelivery.objects.filter(iso_year=iso_year, iso_week=iso_week, status__in=_DELIVERY_DUE)
+        AlertDelivery.objects.filter(iso_year=iso_year, iso_week=iso_week, status__in=DELIVERY_DUE)
         .order_by("id")
         .values_list("id", flat=True)
     )
@@ -66,7 +64,7 @@ def alert_delivery_send(*, delivery_id: int) -> str:
     """
     failure = None
     with transaction.atomic():
-        claimed = AlertDelivery.objects.filter(id=delivery_id, status__in=_DELIVERY_DUE).update(
+        claimed = AlertDelivery.objects.filter(id=delivery_id, status__in=DELIVERY_DUE).update(
             attempts=F("attempts") + 1, last_attempt_at=timezone.now()
         )
         if claimed != 1:
@@ -108,23 +106,6 @@ def stall_alerts_send(*, as_of: date) -> Counter:
     return outcome
 
 
-def stall_alerts_enqueue(*, as_of: date) -> int:
-    """Claim this week's stall emails and queue one task per recipient, so each is
-    sent, and retried, on its own. Returns the number queued."""
-    from portfolio.tasks import enqueue, send_stall_alert_task
-
-    delivery_ids = stall_alerts_plan(as_of=as_of)
-    for delivery_id in delivery_ids:
-        transaction.on_commit(partial(enqueue, send_stall_alert_task, delivery_id))
-    return len(delivery_ids)
-
-
-def alert_deliveries_retry(*, deliveries: Iterable[AlertDelivery]) -> int:
-    """Queue the unsent deliveries again (an admin's retry); returns how many."""
-    from portfolio.tasks import enqueue, send_stall_alert_task
-
-    due = [d.id for d in deliveries if d.status in _DELIVERY_DUE]
-    return sum(enqueue(send_stall_alert_task, delivery_id) for delivery_id in due)
 
 
 def stall_alerts_preview(*, as_of: date) -> list[dict]:
