@@ -3,11 +3,9 @@ page: which form and service each kind uses, and the sections the page shows."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from django.db.models import Model, QuerySet
-from django.utils import dateformat
 
 from portfolio.forms import (
     ConditionForm,
@@ -17,6 +15,8 @@ from portfolio.forms import (
     PathItemForm,
     ReadingForm,
 )
+from portfolio.lib.display import money
+from portfolio.lib.display import shown as display_value
 from portfolio.models import CostLine, MetricReading, PathItem, Pilot, PilotCondition, ProductionKpi
 from portfolio.services.parts import (
     condition_add,
@@ -151,13 +151,7 @@ def shown(item: Model, name: str) -> str:
     """A field's value as the page shows it."""
     display = getattr(item, f"get_{name}_display", None)
     value = display() if display else getattr(item, name)
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}" if name == "amount" else f"{value.normalize():f}"
-    if isinstance(value, date):
-        return dateformat.format(value, "j M Y")
-    return str(value)
+    return money(value) if name == "amount" and value is not None else display_value(value)
 
 
 def _totals(lines: list[CostLine]) -> list[str]:
@@ -166,7 +160,7 @@ def _totals(lines: list[CostLine]) -> list[str]:
     for line in lines:
         key = (line.get_phase_display(), line.currency)
         sums[key] = sums.get(key, Decimal(0)) + line.amount
-    return [f"{phase}: {amount:,.2f} {currency}" for (phase, currency), amount in sums.items()]
+    return [f"{phase}: {money(amount)} {currency}" for (phase, currency), amount in sums.items()]
 
 
 def part_sections(pilot: Pilot, *, can_edit: bool, editing: Editing | None) -> dict[str, Section]:

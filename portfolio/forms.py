@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from gates.models import GATE_KEYS
+from portfolio.lib.display import shown
 from portfolio.models import (
     BusinessUnit,
     CostLine,
@@ -180,17 +181,11 @@ class PartForm(forms.ModelForm):
         fresh = type(self)(instance=current, prefix=self.prefix)
         fresh.conflict = CONFLICT_MESSAGE
         fresh.unsaved = [
-            (self.fields[name].label or name, _shown(self.cleaned_data.get(name)))
+            (self.fields[name].label or name, shown(self.cleaned_data.get(name), empty="(empty)"))
             for name in self._meta.fields
             if name in self.changed_data
         ]
         return fresh
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    return str(value)
 
 
 class PilotForm(PartForm):

@@ -19,8 +19,13 @@ from django.db.models.functions import Coalesce
 from gates.models import (
     GateStatus,
 )
-from portfolio.models import AlertKind, Pilot, Role, Snooze, Stage, StallEvent, StallEventKind, User
-from portfolio.selectors.stalls import drifting_condition, stalled_condition, with_stall_state
+from portfolio.models import AlertKind, Pilot, Role, Snooze, StallEvent, StallEventKind, User
+from portfolio.selectors.stalls import (
+    drifting_condition,
+    overdue_since,
+    stalled_condition,
+    with_stall_state,
+)
 
 # A pilot that became stalled or drifting in the seven days up to the alert is "new".
 NEW_WITHIN_DAYS = 7
@@ -110,12 +115,7 @@ def stall_alert_pilots(*, as_of: date, owner: User | None = None) -> list[Pilot]
     pilots = (
         pilots.select_related("business_unit", "deployment_owner")
         .annotate(
-            # As in `stall_list`: a stalled pilot is overdue since it entered "awaiting
-            # decision", a drifting one since its planned end.
-            overdue_since=Case(
-                When(stage=Stage.AWAITING_DECISION, then="stage_entered_on"),
-                default="pilot_end_planned",
-            ),
+            overdue_since=overdue_since(),
             is_new=Exists(became_flagged),
             snoozed_until=Subquery(snooze.values("until")[:1]),
             snooze_reason=Subquery(snooze.values("reason")[:1]),

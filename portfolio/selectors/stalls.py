@@ -134,21 +134,22 @@ def stall_signals_of(pilot: Pilot) -> list[str]:
     return [key for key in SIGNALS if getattr(pilot, f"signal_{key}")]
 
 
-def stall_list(*, as_of: date, limit: int | None = 10) -> list[Pilot]:
-    """Stalled and drifting pilots, worst first: the longest overdue at the top.
-
-    A stalled pilot is overdue since it entered "awaiting decision", a drifting one
-    since its planned end.
-    """
-    overdue_since = Case(
+def overdue_since() -> Case:
+    """Since when a flagged pilot is overdue: a stalled one since it entered "awaiting
+    decision", a drifting one since its planned end."""
+    return Case(
         When(stage=Stage.AWAITING_DECISION, then="stage_entered_on"),
         default="pilot_end_planned",
     )
+
+
+def stall_list(*, as_of: date, limit: int | None = 10) -> list[Pilot]:
+    """Stalled and drifting pilots, worst first: the longest overdue at the top."""
     # First the few pilots to show, then their signals: computed for those rows
     # only, the signal subqueries stay cheap whatever the size of the portfolio.
     worst = (
         Pilot.objects.filter(stalled_condition(as_of) | drifting_condition(as_of))
-        .annotate(overdue_since=overdue_since)
+        .annotate(overdue_since=overdue_since())
         .order_by("overdue_since", "title", "id")
         .values_list("id", flat=True)
     )
@@ -156,10 +157,20 @@ def stall_list(*, as_of: date, limit: int | None = 10) -> list[Pilot]:
     pilots = (
         with_stall_state(Pilot.objects.filter(id__in=ids), as_of=as_of)
         .select_related("business_unit", "deployment_owner")
-        .annotate(overdue_since=overdue_since)
+        .annotate(overdue_since=overdue_since())
         .order_by("overdue_since", "title", "id")
     )
     return list(pilots)
+
+
+def stall_row(pilot: Pilot, *, as_of: date) -> dict:
+    """A flagged pilot as the stall list and the alerts show it: how many days it is
+    overdue and the warning signals it shows."""
+    return {
+        "pilot": pilot,
+        "days": overdue_days(pilot, as_of=as_of),
+        "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
+    }
 
 
 def overdue_days(pilot: Pilot, *, as_of: date) -> int:

@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from gates.models import (
@@ -12,6 +11,7 @@ from gates.models import (
     SignOff,
     Verdict,
 )
+from portfolio.lib.display import shown
 from portfolio.models import (
     CostLine,
     Decision,
@@ -49,13 +49,13 @@ class TimelineEntry:
 _HISTORY_SUBJECTS = {
     Pilot: lambda row: "Pilot",
     SuccessMetric: lambda row: f"Success metric “{row.name}”",
-    MetricReading: lambda row: f"Reading {_number(row.value)} of {_day(row.measured_on)}",
+    MetricReading: lambda row: f"Reading {shown(row.value)} of {shown(row.measured_on)}",
     ProductionKpi: lambda row: f"Production KPI “{row.name}”",
     PathItem: lambda row: f"Path item “{row.description}”",
     PilotCondition: lambda row: f"Pilot condition “{row.description}”",
     CostLine: lambda row: (
         f"Cost line {row.get_category_display()}, {row.get_phase_display()}: "
-        f"{_number(row.amount)} {row.currency}"
+        f"{shown(row.amount)} {row.currency}"
     ),
     Evidence: lambda row: f"Evidence for “{row.criterion.text}”" if row.criterion else "Evidence",
 }
@@ -82,13 +82,6 @@ _NOT_SHOWN_OF = {
 _HISTORY_VERBS = {"+": "added", "~": "changed", "-": "removed"}
 
 
-def _number(value: Decimal) -> str:
-    return f"{value.normalize():f}" if isinstance(value, Decimal) else str(value)
-
-
-def _day(value: date) -> str:
-    return dateformat.format(value, "j M Y")
-
 
 def _pilot_history_rows(pilot: Pilot) -> list[tuple[type, list]]:
     """The historical rows of the pilot and of its parts, including parts since
@@ -112,19 +105,13 @@ def _pilot_history_rows(pilot: Pilot) -> list[tuple[type, list]]:
 def _shown(field, value, related: dict) -> str:
     """A field's value as the timeline shows it (the template escapes it)."""
     if value is None or value == "":
-        return "–"
+        return shown(value)
     if field.is_relation:
         obj = related.get((field.related_model, value))
         return str(obj) if obj is not None else "(removed)"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return dateformat.format(timezone.localtime(value), "j M Y H:i")
-    if isinstance(value, date):
-        return _day(value)
-    return _number(value)
+    return shown(value)
 
 
 def _history_entries(pilot: Pilot) -> list[TimelineEntry]:

@@ -11,7 +11,7 @@ from gates.selectors import pilot_blockers
 from portfolio import emails
 from portfolio.models import AlertDelivery, AlertKind, DigestOptOut, Pilot
 from portfolio.selectors.alerts import stall_alert_pilots
-from portfolio.selectors.stalls import SIGNALS, overdue_days, stall_signals_of
+from portfolio.selectors.stalls import stall_row
 from portfolio.services.alert_links import snooze_token_create, unsubscribe_token_create
 
 
@@ -98,10 +98,8 @@ def _executive_digest_email(delivery: AlertDelivery, ctx: dict, headers: dict, m
 
 def _alert_item(pilot: Pilot, as_of: date) -> dict:
     return {
-        "pilot": pilot,
+        **stall_row(pilot, as_of=as_of),
         "url": emails.pilot_url(pilot.id),
-        "days": overdue_days(pilot, as_of=as_of),
-        "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
         "open_gates": [
             status.gate.name
             for status in pilot.gate_statuses.all()

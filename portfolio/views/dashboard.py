@@ -22,20 +22,13 @@ from portfolio.forms import (
 )
 from portfolio.models import Pilot
 from portfolio.selectors.dashboard import dashboard_figures, decisions_between, pilot_table
-from portfolio.selectors.stalls import SIGNALS, overdue_days, stall_list, stall_signals_of
+from portfolio.selectors.stalls import stall_list, stall_row
 
 PAGE_SIZE = 25
 
 
 def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
-    return [
-        {
-            "pilot": pilot,
-            "days": overdue_days(pilot, as_of=as_of),
-            "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
-        }
-        for pilot in pilots
-    ]
+    return [stall_row(pilot, as_of=as_of) for pilot in pilots]
 
 
 @require_GET
