@@ -212,6 +212,20 @@ def _check_row(row: Row, today: date) -> list[Problem]:
         bad("stage_entered_on", f"{v['stage_entered_on']} is in the future")
     if v["pilot_start"] and v["pilot_end_planned"] and v["pilot_end_planned"] < v["pilot_start"]:
         bad("pilot_end_planned", "comes before pilot_start")
+    problems += _check_people_and_metric(row)
+    if len(v.get("reference", "")) > 60:
+        bad("reference", "is longer than 60 characters")
+    return problems
+
+
+def _check_people_and_metric(row: Row) -> list[Problem]:
+    """The row's email addresses and success metric, typed in place; their problems."""
+    problems = []
+    v = row.values
+
+    def bad(column: str, problem: str) -> None:
+        problems.append(Problem(row.line, column, problem))
+
     for column in EMAIL_COLUMNS:
         if v.get(column):
             v[column] = v[column].lower()
@@ -235,8 +249,6 @@ def _check_row(row: Row, today: date) -> list[Problem]:
         for column in ["metric_unit", "baseline", "target", "direction"]:
             if v.get(column):
                 bad(column, "is given without a success_metric")
-    if len(v.get("reference", "")) > 60:
-        bad("reference", "is longer than 60 characters")
     return problems
 
 

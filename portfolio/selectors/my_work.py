@@ -8,6 +8,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
 )
 
 from gates.models import (
@@ -59,6 +60,43 @@ def next_blocker_of(pilot: Pilot) -> str:
     return ""
 
 
+def _with_review_due(pilots: QuerySet[Pilot], function: str) -> QuerySet[Pilot]:
+    """Annotate whether a reviewer of `function` has evidence to review on each pilot,
+    or accepted evidence with no verdict of the function since."""
+    of_function = Evidence.objects.filter(pilot=OuterRef("pk"), criterion__function=function)
+    verdict_since = SignOff.objects.filter(
+        pilot=OuterRef("pilot"),
+        criterion=OuterRef("criterion"),
+        signed_at__gte=OuterRef("reviewed_at"),
+    )
+    return pilots.annotate(
+        review_due=Exists(of_function.filter(status=EvidenceStatus.PENDING)),
+        signoff_due=Exists(
+            of_function.filter(status=EvidenceStatus.ACCEPTED).exclude(Exists(verdict_since))
+        ),
+    )
+
+
+def _roles_of(pilot: Pilot, user: User, *, is_reviewer: bool) -> tuple[str, ...]:
+    """What the user is to the pilot: the roles named on it, and the reviews due."""
+    roles = [
+        label
+        for label, user_id in [
+            ("Deployment owner", pilot.deployment_owner_id),
+            ("Delivery owner", pilot.delivery_owner_id),
+            ("Decision maker", pilot.decision_maker_id),
+            ("Risk owner", pilot.risk_owner_id),
+        ]
+        if user_id == user.id
+    ]
+    function = user.get_function_display()
+    if is_reviewer and pilot.review_due:
+        roles.append(f"{function} review")
+    if is_reviewer and pilot.signoff_due:
+        roles.append(f"{function} sign-off")
+    return tuple(roles)
+
+
 def my_pilots(*, user: User, as_of: date) -> list[MyPilot]:
     """The pilots a user owns (deployment owner), delivers, decides (named decision
     maker), holds the risk of, or, for a stakeholder reviewer, has to review.
@@ -77,20 +115,7 @@ def my_pilots(*, user: User, as_of: date) -> list[MyPilot]:
     pilots = Pilot.objects.all()
     is_reviewer = user.role == Role.REVIEWER and bool(user.function)
     if is_reviewer:
-        of_function = Evidence.objects.filter(
-            pilot=OuterRef("pk"), criterion__function=user.function
-        )
-        verdict_since = SignOff.objects.filter(
-            pilot=OuterRef("pilot"),
-            criterion=OuterRef("criterion"),
-            signed_at__gte=OuterRef("reviewed_at"),
-        )
-        pilots = pilots.annotate(
-            review_due=Exists(of_function.filter(status=EvidenceStatus.PENDING)),
-            signoff_due=Exists(
-                of_function.filter(status=EvidenceStatus.ACCEPTED).exclude(Exists(verdict_since))
-            ),
-        )
+        pilots = _with_review_due(pilots, user.function)
         mine |= Q(stage__in=OPEN_STAGES) & (Q(review_due=True) | Q(signoff_due=True))
     pilots = (
         with_stall_flags(with_charter(pilots.filter(mine)), as_of=as_of)
@@ -103,31 +128,15 @@ def my_pilots(*, user: User, as_of: date) -> list[MyPilot]:
         )
         .order_by("title", "id")
     )
-    function = user.get_function_display()
-    rows = []
-    for pilot in pilots:
-        roles = [
-            label
-            for label, user_id in [
-                ("Deployment owner", pilot.deployment_owner_id),
-                ("Delivery owner", pilot.delivery_owner_id),
-                ("Decision maker", pilot.decision_maker_id),
-                ("Risk owner", pilot.risk_owner_id),
-            ]
-            if user_id == user.id
-        ]
-        if is_reviewer and pilot.review_due:
-            roles.append(f"{function} review")
-        if is_reviewer and pilot.signoff_due:
-            roles.append(f"{function} sign-off")
-        rows.append(
-            MyPilot(
-                pilot=pilot,
-                roles=tuple(roles),
-                days_in_stage=pilot.days_in_stage(as_of),
-                blocker=next_blocker_of(pilot),
-            )
+    rows = [
+        MyPilot(
+            pilot=pilot,
+            roles=_roles_of(pilot, user, is_reviewer=is_reviewer),
+            days_in_stage=pilot.days_in_stage(as_of),
+            blocker=next_blocker_of(pilot),
         )
+        for pilot in pilots
+    ]
     rows.sort(
         key=lambda row: (
             not (row.pilot.is_stalled or row.pilot.is_drifting),

@@ -74,7 +74,24 @@ def with_stall_state(queryset: QuerySet[Pilot], *, as_of: date) -> QuerySet[Pilo
     planned end. One boolean per warning signal, named `signal_<key>` (see SIGNALS).
     """
     is_open = Q(stage__in=OPEN_STAGES)
-    waiting_too_long = _waiting_too_long(as_of)
+    return _with_signal_inputs(queryset, as_of=as_of).annotate(
+        is_stalled=flag(stalled_condition(as_of)),
+        is_drifting=flag(drifting_condition(as_of)),
+        signal_deferred_decision=flag(Q(stage=Stage.AWAITING_DECISION, deferral_count__gte=2)),
+        signal_conflicting_objections=flag(is_open & Q(objecting_function_count__gte=2)),
+        signal_organisational_gates_open=flag(
+            is_open & Q(organisational_unsettled=True, technical_unsettled=False)
+        ),
+        signal_almost_ready_too_long=flag(_waiting_too_long(as_of)),
+        signal_no_decision_maker=flag(
+            is_open & Q(deployment_owner__isnull=True, decision_maker__isnull=True)
+        ),
+    )
+
+
+def _with_signal_inputs(queryset: QuerySet[Pilot], *, as_of: date) -> QuerySet[Pilot]:
+    """What the signals are computed from: deferrals since the stage began, functions
+    with an open objection, organisational and technical gates not yet settled."""
     deferrals_since_entry = (
         Deferral.objects.filter(
             pilot=OuterRef("pk"),
@@ -113,18 +130,6 @@ def with_stall_state(queryset: QuerySet[Pilot], *, as_of: date) -> QuerySet[Pilo
             GateStatus.objects.filter(
                 pilot=OuterRef("pk"), gate__kind=GateKind.TECHNICAL, status__in=unsettled
             )
-        ),
-    ).annotate(
-        is_stalled=flag(stalled_condition(as_of)),
-        is_drifting=flag(drifting_condition(as_of)),
-        signal_deferred_decision=flag(Q(stage=Stage.AWAITING_DECISION, deferral_count__gte=2)),
-        signal_conflicting_objections=flag(is_open & Q(objecting_function_count__gte=2)),
-        signal_organisational_gates_open=flag(
-            is_open & Q(organisational_unsettled=True, technical_unsettled=False)
-        ),
-        signal_almost_ready_too_long=flag(waiting_too_long),
-        signal_no_decision_maker=flag(
-            is_open & Q(deployment_owner__isnull=True, decision_maker__isnull=True)
         ),
     )
 

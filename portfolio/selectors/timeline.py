@@ -184,6 +184,10 @@ def _dated(day: date, at: datetime) -> date | None:
 
 def _record_entries(pilot: Pilot) -> list[TimelineEntry]:
     """The pilot's immutable records and the verdicts on its evidence: one query each."""
+    return _stage_entries(pilot) + _decision_entries(pilot) + _gate_entries(pilot)
+
+
+def _stage_entries(pilot: Pilot) -> list[TimelineEntry]:
     entries = []
     for change in StageChange.objects.filter(pilot=pilot).select_related("changed_by"):
         if change.from_stage:
@@ -200,6 +204,11 @@ def _record_entries(pilot: Pilot) -> list[TimelineEntry]:
                 dated=_dated(change.changed_on, change.recorded_at),
             )
         )
+    return entries
+
+
+def _decision_entries(pilot: Pilot) -> list[TimelineEntry]:
+    entries = []
     for decision in Decision.objects.filter(pilot=pilot).select_related("decided_by"):
         conditions = f" Conditions: {decision.conditions}" if decision.conditions else ""
         entries.append(
@@ -223,6 +232,11 @@ def _record_entries(pilot: Pilot) -> list[TimelineEntry]:
                 dated=_dated(deferral.deferred_on, deferral.recorded_at),
             )
         )
+    return entries
+
+
+def _gate_entries(pilot: Pilot) -> list[TimelineEntry]:
+    entries = []
     reviewed = Evidence.objects.filter(pilot=pilot, reviewed_at__isnull=False)
     for evidence in reviewed.select_related("reviewed_by", "criterion"):
         entries.append(

@@ -108,25 +108,9 @@ def pilot_check_decision_rights(*, pilot: Pilot, user: User) -> None:
         raise PermissionDenied(refusal("portfolio.decide_pilot"))
 
 
-@transaction.atomic
-def decision_record(
-    *,
-    pilot: Pilot,
-    outcome: str,
-    by: User,
-    rationale: str,
-    conditions: str = "",
-    on: date | None = None,
-) -> Decision:
-    """Record a stage-gate decision and move the pilot where it sends it.
-
-    1. Check decision rights, the stage, the rationale and, for a high-risk Scale,
-       the risk owner's approval.
-    2. Move the stage with a conditional update: of two decisions taken at once, the
-       second finds the stage changed and is refused before it writes anything.
-    3. Write the decision, superseding the previous one (decisions are only ever
-       appended, so the previous one is the last recorded).
-    """
+def _check_decision(*, pilot: Pilot, outcome: str, by: User, rationale: str) -> None:
+    """Decision rights, the stage, the rationale and, for a high-risk Scale, the risk
+    owner's approval: raise the first refusal."""
     pilot_check_decision_rights(pilot=pilot, user=by)
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": f"Unknown outcome {outcome!r}."})
@@ -146,6 +130,28 @@ def decision_record(
             raise ValidationError(
                 "A high-risk pilot cannot be scaled before its risk owner's approval is recorded."
             )
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    pilot: Pilot,
+    outcome: str,
+    by: User,
+    rationale: str,
+    conditions: str = "",
+    on: date | None = None,
+) -> Decision:
+    """Record a stage-gate decision and move the pilot where it sends it.
+
+    1. Check decision rights, the stage, the rationale and, for a high-risk Scale,
+       the risk owner's approval.
+    2. Move the stage with a conditional update: of two decisions taken at once, the
+       second finds the stage changed and is refused before it writes anything.
+    3. Write the decision, superseding the previous one (decisions are only ever
+       appended, so the previous one is the last recorded).
+    """
+    _check_decision(pilot=pilot, outcome=outcome, by=by, rationale=rationale)
     to_stage = OUTCOME_STAGE[Outcome(outcome)]
     if to_stage == Stage.PILOTING:
         _require_charter(pilot)

@@ -26,11 +26,11 @@ def alerts_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = unsubscribe_token_check(token=token)
     except ValidationError as exc:
-        return render(request, "emails/unsubscribe.html", {"error": exc.messages[0]}, status=400)
+        return render(request, "alerts/unsubscribe.html", {"error": exc.messages[0]}, status=400)
     if request.method == "POST":
         digest_opt_out(user=user)
     return render(
-        request, "emails/unsubscribe.html", {"user": user, "done": request.method == "POST"}
+        request, "alerts/unsubscribe.html", {"user": user, "done": request.method == "POST"}
     )
 
 
@@ -39,7 +39,7 @@ def alerts_snooze(request: HttpRequest, token: str) -> HttpResponse:
     try:
         owner, pilot = snooze_token_check(token=token)
     except ValidationError as exc:
-        return render(request, "emails/snooze.html", {"error": exc.messages[0]}, status=400)
+        return render(request, "alerts/snooze.html", {"error": exc.messages[0]}, status=400)
     context = {"owner": owner, "pilot": pilot, "values": request.POST, "errors": {}}
     if request.method == "POST":
         try:
@@ -51,11 +51,11 @@ def alerts_snooze(request: HttpRequest, token: str) -> HttpResponse:
                 pilot=pilot, by=owner, reason=request.POST.get("reason", ""), until=until
             )
         except PermissionDenied as exc:
-            return render(request, "emails/snooze.html", {"error": str(exc)}, status=403)
+            return render(request, "alerts/snooze.html", {"error": str(exc)}, status=403)
         except ValidationError as exc:
             context["errors"] = {
                 "other" if name == NON_FIELD_ERRORS else name: " ".join(messages)
                 for name, messages in exc.message_dict.items()
             }
-            return render(request, "emails/snooze.html", context, status=400)
-    return render(request, "emails/snooze.html", context)
+            return render(request, "alerts/snooze.html", context, status=400)
+    return render(request, "alerts/snooze.html", context)

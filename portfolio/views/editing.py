@@ -74,7 +74,7 @@ def _edit_done(
     *,
     form: PartForm | None,
     editing: Editing,
-    partial: str,
+    panel: str,
     done: str,
 ) -> HttpResponse:
     """After an edit: with errors or a conflict, the section again in edit mode (the
@@ -83,10 +83,10 @@ def _edit_done(
     if editing.error or (form is not None and (form.errors or form.conflict)):
         status = 400 if form is not None and form.errors else 409
         editing.form = None if editing.error else form
-        return _pilot_page(request, pilot_id, status=status, partial=partial, editing=editing)
+        return _pilot_page(request, pilot_id, status=status, panel=panel, editing=editing)
     if request.htmx:
         return _pilot_page(
-            request, pilot_id, partial=partial, editing=Editing(editing.kind, done=done)
+            request, pilot_id, panel=panel, editing=Editing(editing.kind, done=done)
         )
     messages.success(request, done)
     return redirect(reverse("pilot_detail", args=[pilot_id]) + f"#{_anchor(editing.kind)}")
@@ -113,8 +113,8 @@ def pilot_section(request: HttpRequest, pilot_id: int, kind: str) -> HttpRespons
     if not request.htmx:
         pilot_for_user(request.user, pilot_id)
         return redirect(reverse("pilot_detail", args=[pilot_id]) + f"#{_anchor(kind)}")
-    partial = {"charter": "charter-panel", "metric": "metric-panel"}.get(kind, "part-section")
-    return _pilot_page(request, pilot_id, partial=partial, editing=Editing(kind))
+    panel = {"charter": "charter", "metric": "metric"}.get(kind, "part_section")
+    return _pilot_page(request, pilot_id, panel=panel, editing=Editing(kind))
 
 
 @require_http_methods(["GET", "POST"])
@@ -124,14 +124,14 @@ def charter_edit(request: HttpRequest, pilot_id: int) -> HttpResponse:
     editing = Editing("charter")
     if request.method == "GET":
         editing.form = PilotForm(instance=pilot, prefix="charter")
-        return _pilot_page(request, pilot_id, partial="charter-panel", editing=editing)
+        return _pilot_page(request, pilot_id, panel="charter", editing=editing)
     form, editing.error = _save(
         PilotForm(request.POST, instance=copy(pilot), prefix="charter"),
         partial(pilot_update, pilot=pilot, by=request.user),
     )
     done = "The charter is saved."
     return _edit_done(
-        request, pilot_id, form=form, editing=editing, partial="charter-panel", done=done
+        request, pilot_id, form=form, editing=editing, panel="charter", done=done
     )
 
 
@@ -143,14 +143,14 @@ def metric_edit(request: HttpRequest, pilot_id: int) -> HttpResponse:
     editing = Editing("metric")
     if request.method == "GET":
         editing.form = MetricForm(instance=metric, prefix="metric")
-        return _pilot_page(request, pilot_id, partial="metric-panel", editing=editing)
+        return _pilot_page(request, pilot_id, panel="metric", editing=editing)
     form, editing.error = _save(
         MetricForm(request.POST, instance=metric, prefix="metric"),
         partial(metric_set, pilot=pilot, by=request.user),
     )
     done = "The success metric is saved."
     return _edit_done(
-        request, pilot_id, form=form, editing=editing, partial="metric-panel", done=done
+        request, pilot_id, form=form, editing=editing, panel="metric", done=done
     )
 
 
@@ -166,7 +166,7 @@ def part_add(request: HttpRequest, pilot_id: int, kind: str) -> HttpResponse:
     )
     done = f"The {part.noun} is added."
     return _edit_done(
-        request, pilot_id, form=form, editing=editing, partial="part-section", done=done
+        request, pilot_id, form=form, editing=editing, panel="part_section", done=done
     )
 
 
@@ -180,19 +180,19 @@ def part_edit(request: HttpRequest, pilot_id: int, kind: str, part_id: int) -> H
     if item is None:
         editing.error = f"This {part.noun} was removed meanwhile."
         return _edit_done(
-            request, pilot_id, form=None, editing=editing, partial="part-section", done=""
+            request, pilot_id, form=None, editing=editing, panel="part_section", done=""
         )
     prefix = f"{kind}{part_id}"
     if request.method == "GET":
         editing.form = part.form(instance=item, prefix=prefix)
-        return _pilot_page(request, pilot_id, partial="part-section", editing=editing)
+        return _pilot_page(request, pilot_id, panel="part_section", editing=editing)
     form, editing.error = _save(
         part.form(request.POST, instance=copy(item), prefix=prefix),
         partial(pilot_part_update, pilot=pilot, part=item, by=request.user),
     )
     done = f"The {part.noun} is saved."
     return _edit_done(
-        request, pilot_id, form=form, editing=editing, partial="part-section", done=done
+        request, pilot_id, form=form, editing=editing, panel="part_section", done=done
     )
 
 
@@ -219,5 +219,5 @@ def part_remove(request: HttpRequest, pilot_id: int, kind: str, part_id: int) ->
                 )
     done = f"The {part.noun} is removed."
     return _edit_done(
-        request, pilot_id, form=None, editing=editing, partial="part-section", done=done
+        request, pilot_id, form=None, editing=editing, panel="part_section", done=done
     )

@@ -70,13 +70,13 @@ def _pilot_page(
     *,
     status: int = 200,
     done: str = "",
-    partial: str = "stage-panel",
+    panel: str = "stage",
     editing: Editing | None = None,
     **forms,
 ) -> HttpResponse:
-    """The pilot page, or only one of its panels (`partial`) for an htmx request, with
-    the action forms given (bound, with their errors) or fresh ones, and the section
-    `editing` names in edit mode."""
+    """The pilot page, or for an htmx request only one of its panels (`panel`, a
+    template of templates/portfolio/pilot/), with the action forms given (bound, with
+    their errors) or fresh ones, and the section `editing` names in edit mode."""
     as_of = timezone.localdate()
     pilot = pilot_for_user(request.user, pilot_id, queryset=pilot_page_queryset(as_of=as_of))
     can_edit = has_perm("portfolio.edit_pilot", request.user, pilot)
@@ -108,10 +108,10 @@ def _pilot_page(
         oob=htmx_panel,
     )
     if htmx_panel:
-        if partial == "part-section":
+        if panel == "part_section":
             context["section"] = context["sections"][editing.kind]
         # htmx swaps only successful responses: a refusal comes back as 200, with errors.
-        response = render(request, f"portfolio/pilot_detail.html#{partial}", context)
+        response = render(request, f"portfolio/pilot/{panel}.html", context)
     else:
         timeline = pilot_timeline(pilot=pilot)
         context.update(timeline=timeline[:TIMELINE_ON_PAGE], timeline_total=len(timeline))
@@ -133,14 +133,14 @@ def _stage_action_done(
     form_name: str,
     form,
     done: str,
-    partial: str = "stage-panel",
+    panel: str = "stage",
 ) -> HttpResponse:
     """After an action on the page: with errors, the page again with them (400 without
     JavaScript); otherwise the panel for htmx, or a redirect with a message (PRG)."""
     if form.errors:
-        return _pilot_page(request, pilot_id, status=400, partial=partial, **{form_name: form})
+        return _pilot_page(request, pilot_id, status=400, panel=panel, **{form_name: form})
     if request.htmx:
-        return _pilot_page(request, pilot_id, done=done, partial=partial)
+        return _pilot_page(request, pilot_id, done=done, panel=panel)
     messages.success(request, done)
     return redirect("pilot_detail", pilot_id=pilot_id)
 
