@@ -1,4 +1,4 @@
-"""Seed the six production-readiness gates and the checklist of DOMAIN.md.
+"""Seed the six production-readiness gates and the checklist of docs/domain.md.
 
 Low-risk pilots take the fast track: only the required criteria of gates 1, 3 and 4
 apply to them. Medium and high risk pilots take all six gates.

@@ -27,7 +27,7 @@ from portfolio.models import Decision, Deferral, Pilot, Stage
 from portfolio.selectors.conditions import flag
 from portfolio.stages import OPEN_STAGES
 
-# The five warning signals of a stalling deployment (DOMAIN.md, "Stalls").
+# The five warning signals of a stalling deployment (docs/domain.md, "Stalls").
 SIGNALS = {
     "deferred_decision": "Decision deferred twice or more",
     "conflicting_objections": "Open objections from two or more functions",

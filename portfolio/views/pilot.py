@@ -1,9 +1,12 @@
 """The pilot page and its stage panel: moves, decisions, deferrals and risk approval."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import Form
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -159,42 +162,81 @@ def pilot_history(request: HttpRequest, pilot_id: int) -> HttpResponse:
     return render(request, "portfolio/pilot_history.html", context)
 
 
+@dataclass(frozen=True)
+class StageAction:
+    """One action of the stage panel: who may, its form, the service it runs, and
+    what the person is told once it is done."""
+
+    perm: str
+    form_class: type[Form]
+    service: Callable
+    form_name: str
+    done: Callable[[Pilot, Form], str]
+
+
+STAGE_ACTIONS = {
+    "move": StageAction(
+        "portfolio.edit_pilot",
+        StageMoveForm,
+        pilot_stage_move,
+        "move_form",
+        lambda pilot, form: f"The pilot is now {pilot.get_stage_display().lower()}.",
+    ),
+    "decide": StageAction(
+        "portfolio.decide_pilot",
+        DecisionForm,
+        decision_record,
+        "decision_form",
+        lambda pilot, form: "Decision recorded: "
+        + dict(Outcome.choices).get(form.cleaned_data.get("outcome"), "")
+        + ".",
+    ),
+    "defer": StageAction(
+        "portfolio.decide_pilot",
+        DeferralForm,
+        decision_defer,
+        "deferral_form",
+        lambda pilot, form: "The decision is deferred; the deferral is recorded.",
+    ),
+    "approve_risk": StageAction(
+        "portfolio.approve_risk",
+        RiskApprovalForm,
+        risk_approval_record,
+        "risk_form",
+        lambda pilot, form: "Your risk approval is recorded.",
+    ),
+}
+
+
+def _stage_action(request: HttpRequest, pilot_id: int, name: str) -> HttpResponse:
+    """Check the action's permission, run its service with the posted form, answer."""
+    action = STAGE_ACTIONS[name]
+    pilot = pilot_for_user(request.user, pilot_id, perm=action.perm)
+    form = action.form_class(request.POST)
+    submit(form, partial(action.service, pilot=pilot, by=request.user))
+    done = action.done(pilot, form)
+    return _stage_action_done(request, pilot_id, form_name=action.form_name, form=form, done=done)
+
+
 @require_POST
 @login_required
 def pilot_move(request: HttpRequest, pilot_id: int) -> HttpResponse:
-    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.edit_pilot")
-    form = StageMoveForm(request.POST)
-    submit(form, partial(pilot_stage_move, pilot=pilot, by=request.user))
-    done = f"The pilot is now {pilot.get_stage_display().lower()}."
-    return _stage_action_done(request, pilot_id, form_name="move_form", form=form, done=done)
+    return _stage_action(request, pilot_id, "move")
 
 
 @require_POST
 @login_required
 def pilot_decide(request: HttpRequest, pilot_id: int) -> HttpResponse:
-    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.decide_pilot")
-    form = DecisionForm(request.POST)
-    submit(form, partial(decision_record, pilot=pilot, by=request.user))
-    outcome = dict(Outcome.choices).get(form.cleaned_data.get("outcome"), "")
-    done = f"Decision recorded: {outcome}."
-    return _stage_action_done(request, pilot_id, form_name="decision_form", form=form, done=done)
+    return _stage_action(request, pilot_id, "decide")
 
 
 @require_POST
 @login_required
 def pilot_defer(request: HttpRequest, pilot_id: int) -> HttpResponse:
-    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.decide_pilot")
-    form = DeferralForm(request.POST)
-    submit(form, partial(decision_defer, pilot=pilot, by=request.user))
-    done = "The decision is deferred; the deferral is recorded."
-    return _stage_action_done(request, pilot_id, form_name="deferral_form", form=form, done=done)
+    return _stage_action(request, pilot_id, "defer")
 
 
 @require_POST
 @login_required
 def pilot_risk_approve(request: HttpRequest, pilot_id: int) -> HttpResponse:
-    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.approve_risk")
-    form = RiskApprovalForm(request.POST)
-    submit(form, partial(risk_approval_record, pilot=pilot, by=request.user))
-    done = "Your risk approval is recorded."
-    return _stage_action_done(request, pilot_id, form_name="risk_form", form=form, done=done)
+    return _stage_action(request, pilot_id, "approve_risk")

@@ -4,7 +4,7 @@ import pytest
 
 from gates.models import Criterion, Gate
 
-# The production-readiness checklist of DOMAIN.md, each item a criterion of its gate.
+# The production-readiness checklist of docs/domain.md, each item a criterion of its gate.
 CHECKLIST = [
     ("Security clearance", "data"),
     ("Data privacy compliance", "data"),
