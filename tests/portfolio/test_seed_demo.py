@@ -1,5 +1,5 @@
 """`manage.py seed_demo`: the demo portfolio shows every stage, stall and signal, the two
-reference cases of DOMAIN.md, and logins that work; it is repeatable and writes in bulk."""
+reference cases of docs/domain.md, and logins that work; it is repeatable and writes in bulk."""
 
 import re
 from collections import Counter, defaultdict

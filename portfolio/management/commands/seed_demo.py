@@ -18,7 +18,7 @@ class Command(BaseCommand):
     help = (
         "Load a believable demo portfolio into an empty database: business units, people "
         "(executives, deployment owners, one reviewer per function, a governance admin), "
-        "the two reference cases of DOMAIN.md and N generated pilots in every stage, with "
+        "the two reference cases of docs/domain.md and N generated pilots in every stage, with "
         "stalls, warning signals, decisions, evidence and costs. Dates are relative to today, "
         f"and {DEMO_PASSWORD} is the password of every demo user."
     )
