@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from gates.models import Criterion, Evidence, Gate, GateStatus, SignOff
 from gates.services import readiness_refresh
+from portfolio.lib.admin import ReadOnlyAdminMixin
 
 
 class CriterionInline(admin.TabularInline):
@@ -56,21 +57,12 @@ class CriterionAdmin(RederiveReadinessMixin, admin.ModelAdmin):
     search_fields = ["text"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written only through the gate services, from the pilot pages."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Evidence, sign-offs and gate statuses are written only through the gate services, from
+# the pilot pages: the admin shows them read-only.
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdmin):
+class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pilot", "criterion", "status", "submitted_by", "submitted_at", "reviewed_by"]
     list_filter = ["status", "criterion__gate"]
     list_select_related = ["pilot", "criterion", "submitted_by", "reviewed_by"]
@@ -78,7 +70,7 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SignOff)
-class SignOffAdmin(ReadOnlyAdmin):
+class SignOffAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pilot", "criterion", "function", "verdict", "signed_by", "signed_at"]
     list_filter = ["verdict", "function"]
     list_select_related = ["pilot", "criterion", "signed_by"]
@@ -86,7 +78,7 @@ class SignOffAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GateStatus)
-class GateStatusAdmin(ReadOnlyAdmin):
+class GateStatusAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pilot", "gate", "status", "criteria_met", "criteria_required"]
     list_filter = ["gate", "status"]
     list_select_related = ["pilot", "gate"]

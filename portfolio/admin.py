@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from portfolio.lib.admin import ReadOnlyAdminMixin
 from portfolio.models import (
     AlertDelivery,
     BusinessUnit,
@@ -68,18 +69,11 @@ class StallFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Records that are only written through the pilot's services."""
 
     extra = 0
-    can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class StageChangeInline(ReadOnlyInline):
@@ -236,25 +230,13 @@ class PilotAdmin(admin.ModelAdmin):
         self._move(request, queryset, Stage.IN_PRODUCTION)
 
 
-# Stalls and alerts: what detection recorded and what was sent, read-only. Deliveries
-# that failed are listed with their last error, and can be queued again.
-
-
-class RecordOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the stall jobs and the links in emails, never by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Stalls and alerts: what detection recorded and what was sent, read-only: rows written
+# by the stall jobs and the links in emails, never by hand. Deliveries that failed are
+# listed with their last error, and can be queued again.
 
 
 @admin.register(StallEvent)
-class StallEventAdmin(RecordOnlyAdmin):
+class StallEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["on", "pilot", "kind", "recorded_at"]
     list_filter = ["kind", "on"]
     list_select_related = ["pilot"]
@@ -263,7 +245,7 @@ class StallEventAdmin(RecordOnlyAdmin):
 
 
 @admin.register(Snooze)
-class SnoozeAdmin(RecordOnlyAdmin):
+class SnoozeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["pilot", "by", "starts_on", "until", "reason"]
     list_select_related = ["pilot", "by"]
     search_fields = ["pilot__title", "by__email"]
@@ -280,7 +262,7 @@ class DigestOptOutAdmin(admin.ModelAdmin):
 
 
 @admin.register(AlertDelivery)
-class AlertDeliveryAdmin(RecordOnlyAdmin):
+class AlertDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "week",
         "kind",

@@ -2,6 +2,7 @@ import asyncio
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from email import message_from_bytes
@@ -10,10 +11,12 @@ from email.policy import default as email_policy
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import connections
+from django.db import connection, connections
+from django.test import Client
 
 from gates import services as gate_services
 from gates.models import Criterion
+from portfolio.celery import app as celery_app
 from portfolio.models import Pilot, Role
 from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
 from portfolio.services.pilots import pilot_update
@@ -59,6 +62,82 @@ def executive(db):
 @pytest.fixture
 def unit(db):
     return BusinessUnitFactory(name="Customer service")
+
+
+@pytest.fixture
+def in_process_tasks():
+    """Tasks run where they are called, as without REDIS_URL (whatever this run has)."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+# Signed-in clients and htmx requests.
+
+HTMX = {"HTTP_HX_REQUEST": "true"}  # the header htmx sends: `client.get(url, **HTMX)`
+
+
+def signed_in(user, **client_options) -> Client:
+    """A test client signed in as `user`; `client_options` go to `Client`
+    (`enforce_csrf_checks=True`)."""
+    client = Client(**client_options)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    """Alice, the owner, signed in."""
+    return signed_in(alice)
+
+
+@pytest.fixture
+def admin_client(db) -> Client:
+    """A governance admin signed in (instead of pytest-django's admin)."""
+    return signed_in(
+        UserFactory(email="gov@example.com", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    )
+
+
+# Runs at once: two requests or job runs that arrive together, each in its own thread with
+# its own database connection. SQLite's in-memory test database takes no concurrent
+# writers and cannot be opened by another process: the tests marked `sqlite_cannot` run
+# on PostgreSQL (and must, in CI: needs_services).
+
+sqlite_cannot = pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="needs a database with concurrent writers (PostgreSQL)",
+)
+
+
+def run_at_once(*calls: Callable[[], object], timeout: float = 30) -> tuple[list, list]:
+    """Run each call in a thread of its own and return what they returned and the
+    exceptions they raised (each in the order the calls ended), for the test to assert
+    in its own thread.
+
+    1. Every thread waits at a barrier until all have started, so the calls overlap.
+    2. Each thread closes its database connection when its call ends.
+    3. Each thread is waited for up to `timeout` seconds.
+    """
+    start = threading.Barrier(len(calls))
+    results, errors = [], []
+
+    def run(call: Callable[[], object]) -> None:
+        try:
+            start.wait()
+            results.append(call())
+        except Exception as exc:  # reported to the test, in its own thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results, errors
 
 
 # A real SMTP server on loopback, for the stall alerts: it keeps what it accepts and

@@ -1,19 +1,11 @@
 from datetime import date
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portfolio.models import Pilot, Role, StageChange
+from portfolio.models import Pilot, StageChange
 from tests.factories import UserFactory, make_awaiting_pilot, make_chartered_pilot, make_pilot
-
-
-@pytest.fixture
-def admin_client(client, db):
-    admin = UserFactory(email="gov@example.com", role=Role.ADMIN, is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    return client
 
 
 def changelist_queries(client, **params) -> int:

@@ -13,15 +13,6 @@ from portfolio.tasks import flag_stalls_task, send_stall_alert_task, send_stall_
 MONDAY = "2026-06-01"
 
 
-@pytest.fixture
-def in_process_tasks():
-    """Tasks run where they are called, as without REDIS_URL (whatever this run has)."""
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
-
-
 def sent_to() -> list[tuple[str, str, int]]:
     return sorted(AlertDelivery.objects.values_list("recipient__email", "status", "attempts"))
 

@@ -15,6 +15,7 @@ from portfolio.models import Role
 from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
 from portfolio.services.parts import cost_line_add, reading_add
 from portfolio.services.pilots import pilot_update
+from tests.conftest import HTMX
 from tests.factories import (
     BusinessUnitFactory,
     UserFactory,
@@ -26,12 +27,6 @@ from tests.factories import (
 
 def days_ago(n: int):
     return timezone.localdate() - timedelta(days=n)
-
-
-@pytest.fixture
-def signed_in(client, alice):
-    client.force_login(alice)
-    return client
 
 
 @pytest.fixture
@@ -90,9 +85,9 @@ def test_it_refuses_a_wrong_password_with_a_message(client, alice):
     assert "Your email and password do not match" in response.content.decode()
 
 
-def test_it_answers_the_board_questions(signed_in, portfolio):
+def test_it_answers_the_board_questions(alice_client, portfolio):
     # when
-    response = signed_in.get(reverse("dashboard"))
+    response = alice_client.get(reverse("dashboard"))
 
     # then
     counts = response.context["figures"]["counts"]
@@ -110,13 +105,13 @@ def test_it_answers_the_board_questions(signed_in, portfolio):
     assert "<svg" in content
 
 
-def test_it_lists_stalls_worst_first_with_owner_and_signals(signed_in, portfolio, executive):
+def test_it_lists_stalls_worst_first_with_owner_and_signals(alice_client, portfolio, executive):
     # given: a pilot with no owner, stalled longer than alice's
     unowned = make_awaiting_pilot(owner=executive, entered_on=days_ago(400), title="Orphan")
     pilot_update(pilot=unowned, deployment_owner=None)
 
     # when
-    stalls = signed_in.get(reverse("dashboard")).context["stalls"]
+    stalls = alice_client.get(reverse("dashboard")).context["stalls"]
 
     # then
     assert [row["pilot"].title for row in stalls] == [
@@ -142,23 +137,23 @@ def test_it_lists_stalls_worst_first_with_owner_and_signals(signed_in, portfolio
         ({"risk_tier": "high"}, []),
     ],
 )
-def test_it_filters_the_pilot_table(signed_in, portfolio, params, expected):
-    response = signed_in.get(reverse("dashboard"), params)
+def test_it_filters_the_pilot_table(alice_client, portfolio, params, expected):
+    response = alice_client.get(reverse("dashboard"), params)
 
     assert titles(response) == expected
 
 
-def test_it_filters_by_business_unit_and_owner(signed_in, portfolio, bob):
+def test_it_filters_by_business_unit_and_owner(alice_client, portfolio, bob):
     finance = portfolio["drifting"].business_unit
 
-    by_unit = signed_in.get(reverse("dashboard"), {"business_unit": finance.id})
-    by_owner = signed_in.get(reverse("dashboard"), {"owner": bob.id})
+    by_unit = alice_client.get(reverse("dashboard"), {"business_unit": finance.id})
+    by_owner = alice_client.get(reverse("dashboard"), {"owner": bob.id})
 
     assert titles(by_unit) == ["Late forecaster"]
     assert titles(by_owner) == ["Invoice reader", "Late forecaster"]
 
 
-def test_it_filters_pilots_blocked_at_a_gate_and_those_that_passed(signed_in, portfolio):
+def test_it_filters_pilots_blocked_at_a_gate_and_those_that_passed(alice_client, portfolio):
     # given: legal objects to a data criterion of the stalled pilot
     legal = UserFactory(email="lee@example.com", role=Role.REVIEWER, function="legal")
     criterion = Criterion.objects.get(gate__key="data", function="legal")
@@ -170,9 +165,9 @@ def test_it_filters_pilots_blocked_at_a_gate_and_those_that_passed(signed_in, po
         comment="Customers must be told AI helped",
     )
 
-    blocked = signed_in.get(reverse("dashboard"), {"blocked_gate": "data"})
-    any_blocked = signed_in.get(reverse("dashboard"), {"readiness": "blocked"})
-    passed = signed_in.get(reverse("dashboard"), {"readiness": "passed_all"})
+    blocked = alice_client.get(reverse("dashboard"), {"blocked_gate": "data"})
+    any_blocked = alice_client.get(reverse("dashboard"), {"readiness": "blocked"})
+    passed = alice_client.get(reverse("dashboard"), {"readiness": "passed_all"})
 
     assert titles(blocked) == ["Stuck assistant"]
     assert titles(any_blocked) == ["Stuck assistant"]
@@ -180,7 +175,7 @@ def test_it_filters_pilots_blocked_at_a_gate_and_those_that_passed(signed_in, po
     assert blocked.context["page"].paginator.count == 1
 
 
-def test_it_counts_a_pilot_that_passed_every_gate(signed_in, alice):
+def test_it_counts_a_pilot_that_passed_every_gate(alice_client, alice):
     # given: a low-risk pilot whose every applicable required criterion is proven
     pilot = make_chartered_pilot(owner=alice, title="Fast track", risk_tier="low")
     reviewers = {}
@@ -194,22 +189,22 @@ def test_it_counts_a_pilot_that_passed_every_gate(signed_in, alice):
         if criterion.function:
             signoff_record(pilot=pilot, criterion=criterion, by=reviewer, verdict="signed_off")
 
-    response = signed_in.get(reverse("dashboard"), {"readiness": "passed_all"})
+    response = alice_client.get(reverse("dashboard"), {"readiness": "passed_all"})
 
     assert titles(response) == ["Fast track"]
-    assert signed_in.get(reverse("dashboard")).context["figures"]["counts"]["passed_all"] == 1
+    assert alice_client.get(reverse("dashboard")).context["figures"]["counts"]["passed_all"] == 1
 
 
-def test_it_sorts_the_pilot_table(signed_in, portfolio):
-    longest_first = signed_in.get(reverse("dashboard"), {"sort": "days"})
-    reversed_titles = signed_in.get(reverse("dashboard"), {"sort": "-title"})
+def test_it_sorts_the_pilot_table(alice_client, portfolio):
+    longest_first = alice_client.get(reverse("dashboard"), {"sort": "days"})
+    reversed_titles = alice_client.get(reverse("dashboard"), {"sort": "-title"})
 
     assert titles(longest_first)[0] == "Invoice reader"
     assert titles(reversed_titles) == sorted(titles(reversed_titles), reverse=True)
 
 
-def test_it_shows_a_bad_filter_as_a_message_and_ignores_it(signed_in, portfolio):
-    response = signed_in.get(
+def test_it_shows_a_bad_filter_as_a_message_and_ignores_it(alice_client, portfolio):
+    response = alice_client.get(
         reverse("dashboard"), {"stage": "nowhere", "owner": "abc", "page": "x"}
     )
 
@@ -218,8 +213,8 @@ def test_it_shows_a_bad_filter_as_a_message_and_ignores_it(signed_in, portfolio)
     assert len(titles(response)) == 5
 
 
-def test_it_returns_only_the_table_to_htmx(signed_in, portfolio):
-    response = signed_in.get(reverse("dashboard"), {"stage": "stopped"}, HTTP_HX_REQUEST="true")
+def test_it_returns_only_the_table_to_htmx(alice_client, portfolio):
+    response = alice_client.get(reverse("dashboard"), {"stage": "stopped"}, **HTMX)
 
     content = response.content.decode()
     assert content.lstrip().startswith('<section id="pilots"')
@@ -229,27 +224,27 @@ def test_it_returns_only_the_table_to_htmx(signed_in, portfolio):
     assert "HX-Request" in response["Vary"]
 
 
-def test_it_keeps_every_filter_working_without_javascript(signed_in, portfolio):
-    content = signed_in.get(reverse("dashboard"), {"stage": "stopped"}).content.decode()
+def test_it_keeps_every_filter_working_without_javascript(alice_client, portfolio):
+    content = alice_client.get(reverse("dashboard"), {"stage": "stopped"}).content.decode()
 
     assert 'method="get" action="/#pilots"' in content
     assert '<a href="?stage=stopped&amp;sort=title"' in content
 
 
-def test_it_paginates_the_pilot_table(signed_in, alice):
+def test_it_paginates_the_pilot_table(alice_client, alice):
     for n in range(30):
         make_pilot(title=f"Pilot {n:02}")
 
-    first = signed_in.get(reverse("dashboard"))
-    second = signed_in.get(reverse("dashboard"), {"page": 2})
+    first = alice_client.get(reverse("dashboard"))
+    second = alice_client.get(reverse("dashboard"), {"page": 2})
 
     assert len(titles(first)) == 25
     assert len(titles(second)) == 5
     assert "Page 2 of 2" in second.content.decode()
 
 
-def test_it_shows_gates_with_a_symbol_and_text_not_colour_alone(signed_in, portfolio):
-    content = signed_in.get(reverse("dashboard"), {"stage": "proposed"}).content.decode()
+def test_it_shows_gates_with_a_symbol_and_text_not_colour_alone(alice_client, portfolio):
+    content = alice_client.get(reverse("dashboard"), {"stage": "proposed"}).content.decode()
 
     assert '<td class="gate gate-open"><span aria-hidden="true">○</span> Open</td>' in content
 
@@ -260,10 +255,10 @@ def dashboard_queries(client, **params) -> int:
     return len(queries)
 
 
-def test_its_query_count_does_not_grow_with_the_pilots(signed_in, portfolio, executive):
+def test_its_query_count_does_not_grow_with_the_pilots(alice_client, portfolio, executive):
     # given
-    few = dashboard_queries(signed_in)
-    few_filtered = dashboard_queries(signed_in, state="stalling")
+    few = dashboard_queries(alice_client)
+    few_filtered = dashboard_queries(alice_client, state="stalling")
     for n in range(15):
         owner = UserFactory()
         pilot = make_awaiting_pilot(owner=owner, entered_on=days_ago(90 + n), title=f"More {n}")
@@ -271,12 +266,12 @@ def test_its_query_count_does_not_grow_with_the_pilots(signed_in, portfolio, exe
         cost_line_add(pilot=pilot, category="data", phase="transition", amount=100)
 
     # when / then
-    assert dashboard_queries(signed_in) == few
-    assert dashboard_queries(signed_in, state="stalling") == few_filtered
+    assert dashboard_queries(alice_client) == few
+    assert dashboard_queries(alice_client, state="stalling") == few_filtered
 
 
-def test_it_downloads_the_filtered_pilots_as_csv(signed_in, portfolio):
-    response = signed_in.get(reverse("pilots_csv"), {"state": "stalling"})
+def test_it_downloads_the_filtered_pilots_as_csv(alice_client, portfolio):
+    response = alice_client.get(reverse("pilots_csv"), {"state": "stalling"})
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -284,8 +279,8 @@ def test_it_downloads_the_filtered_pilots_as_csv(signed_in, portfolio):
     assert {row["stalled"] for row in rows} == {"yes", "no"}
 
 
-def test_it_serves_the_portfolio_json_to_a_signed_in_user(signed_in, portfolio):
-    data = signed_in.get(reverse("export_json")).json()
+def test_it_serves_the_portfolio_json_to_a_signed_in_user(alice_client, portfolio):
+    data = alice_client.get(reverse("export_json")).json()
 
     assert data["summary"]["total"] == 5
     assert {pilot["title"] for pilot in data["pilots"]} >= {"Stuck assistant", "Dead end"}
@@ -312,15 +307,15 @@ def test_it_refuses_the_json_without_valid_credentials(client, alice, header):
     assert response["WWW-Authenticate"].startswith("Basic")
 
 
-def test_it_refuses_a_bad_as_of_date_for_the_json(signed_in):
-    response = signed_in.get(reverse("export_json"), {"as_of": "2026-02-30"})
+def test_it_refuses_a_bad_as_of_date_for_the_json(alice_client):
+    response = alice_client.get(reverse("export_json"), {"as_of": "2026-02-30"})
 
     assert response.status_code == 400
     assert "is not a date" in response.json()["error"]
 
 
-def test_it_prints_a_board_report_with_the_decisions_of_the_period(signed_in, portfolio):
-    response = signed_in.get(
+def test_it_prints_a_board_report_with_the_decisions_of_the_period(alice_client, portfolio):
+    response = alice_client.get(
         reverse("board_report"), {"start": days_ago(30).isoformat(), "end": days_ago(0).isoformat()}
     )
 
@@ -331,15 +326,17 @@ def test_it_prints_a_board_report_with_the_decisions_of_the_period(signed_in, po
     assert "css/pilotgate.css" in content  # whose print rules hide the navigation
 
 
-def test_it_says_when_the_report_period_is_backwards(signed_in, portfolio):
-    response = signed_in.get(reverse("board_report"), {"start": "2026-05-01", "end": "2026-04-01"})
+def test_it_says_when_the_report_period_is_backwards(alice_client, portfolio):
+    response = alice_client.get(
+        reverse("board_report"), {"start": "2026-05-01", "end": "2026-04-01"}
+    )
 
     assert response.status_code == 200
     assert "The end of the period comes before its start." in response.content.decode()
 
 
-def test_it_shows_a_pilot_page(signed_in, portfolio):
-    response = signed_in.get(reverse("pilot_detail", args=[portfolio["stalled"].id]))
+def test_it_shows_a_pilot_page(alice_client, portfolio):
+    response = alice_client.get(reverse("pilot_detail", args=[portfolio["stalled"].id]))
 
     content = response.content.decode()
     assert "Stuck assistant" in content
@@ -347,7 +344,7 @@ def test_it_shows_a_pilot_page(signed_in, portfolio):
     assert "Awaiting decision" in content
 
 
-def test_it_answers_404_for_a_pilot_that_does_not_exist(signed_in, db):
-    response = signed_in.get(reverse("pilot_detail", args=[999999]))
+def test_it_answers_404_for_a_pilot_that_does_not_exist(alice_client, db):
+    response = alice_client.get(reverse("pilot_detail", args=[999999]))
 
     assert response.status_code == 404

@@ -1,12 +1,9 @@
 """The services that edit a pilot and its parts: who may, and two editors at once."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from portfolio.models import CostLine, PathItem, Pilot, ProductionKpi
 from portfolio.services.parts import (
@@ -22,6 +19,7 @@ from portfolio.services.parts import (
     pilot_part_update,
 )
 from portfolio.services.pilots import pilot_update
+from tests.conftest import run_at_once, sqlite_cannot
 from tests.factories import make_chartered_pilot
 
 
@@ -124,37 +122,26 @@ def test_removing_a_part_removed_meanwhile_is_a_conflict_without_current_values(
 
 @pytest.mark.needs_services
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.skipif(
-    "sqlite" in settings.DATABASES["default"]["ENGINE"],
-    reason="needs a database with concurrent writers (PostgreSQL)",
-)
+@sqlite_cannot
 def test_of_two_saves_at_once_on_the_same_values_one_lands_and_one_is_refused(alice):
     # given: two editors saw the same charter
     pilot = make_chartered_pilot(owner=alice)
     seen = edit_version(Pilot.objects.get(pk=pilot.pk), ["summary"])
-    start = threading.Barrier(2)
-    outcomes = []
 
-    def save(summary: str) -> None:
+    def save(summary: str) -> tuple[str, str]:
         try:
-            start.wait()
             pilot_update(
                 pilot=Pilot.objects.get(pk=pilot.pk), version=seen, summary=summary, by=alice
             )
-            outcomes.append(("saved", summary))
         except EditConflict:
-            outcomes.append(("conflict", summary))
-        finally:
-            connection.close()
+            return ("conflict", summary)
+        return ("saved", summary)
 
     # when
-    threads = [threading.Thread(target=save, args=(text,)) for text in ("First", "Second")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    outcomes, errors = run_at_once(lambda: save("First"), lambda: save("Second"))
 
     # then: exactly one landed, and it is what the database holds
+    assert errors == []
     assert sorted(kind for kind, _ in outcomes) == ["conflict", "saved"]
     saved = next(summary for kind, summary in outcomes if kind == "saved")
     assert Pilot.objects.get(pk=pilot.pk).summary == saved

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from gates.models import Criterion, Evidence, SignOff
 from gates.services import evidence_review, evidence_submit
+from tests.conftest import HTMX, signed_in
 from tests.factories import make_chartered_pilot, reviewer
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 
 
@@ -29,12 +29,6 @@ def pilot(alice, bob):
 @pytest.fixture
 def privacy():
     return Criterion.objects.get(text="Data privacy compliance")  # legal's
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def add_evidence(client, pilot, criterion, **data):

@@ -84,6 +84,30 @@ def test_it_writes_to_standard_output_without_output(portfolio, capsys):
     assert json.loads(capsys.readouterr().out)["summary"]["total"] == 3
 
 
+def test_it_writes_json_to_the_stdout_given_to_the_command(portfolio, capsys):
+    out = StringIO()
+
+    call_command("export_portfolio", "--as-of", "2026-06-01", stdout=out)
+
+    assert json.loads(out.getvalue())["summary"]["total"] == 3
+    assert capsys.readouterr().out == ""
+
+
+def test_it_writes_csv_to_the_stdout_given_to_the_command_without_blank_lines(portfolio, tmp_path):
+    out = StringIO()
+    path = tmp_path / "portfolio.csv"
+
+    call_command("export_portfolio", "--format", "csv", "--as-of", "2026-06-01", stdout=out)
+    call_command(
+        "export_portfolio", "--format", "csv", "--as-of", "2026-06-01", "--output", str(path)
+    )
+
+    rows = list(csv.reader(StringIO(out.getvalue(), newline="")))
+    assert rows[0] == CSV_HEADER
+    assert len(rows) == 4  # the header and a row a pilot, no blank line between them
+    assert out.getvalue().encode() == path.read_bytes()  # the same bytes as the file
+
+
 def test_it_refuses_a_bad_as_of_date(db):
     with pytest.raises(CommandError, match="--as-of: '2026-13-01' is not a date"):
         call_command("export_portfolio", "--as-of", "2026-13-01", stdout=StringIO())

@@ -1,8 +1,6 @@
-import threading
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,14 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from portfolio.models import StallEvent
 from portfolio.services.lifecycle import decision_record, pilot_stage_move
 from portfolio.services.stalls import stall_flags_record
+from tests.conftest import run_at_once, sqlite_cannot
 from tests.factories import make_awaiting_pilot
-
-# SQLite's in-memory test database takes no concurrent writers: this runs on PostgreSQL
-# (and must, in CI: needs_services).
-sqlite_cannot = pytest.mark.skipif(
-    "sqlite" in settings.DATABASES["default"]["ENGINE"],
-    reason="needs a database with concurrent writers (PostgreSQL)",
-)
 
 
 def events(pilot) -> list[tuple[str, date]]:
@@ -130,24 +122,11 @@ def test_it_takes_a_fixed_number_of_queries_whatever_the_number_of_pilots(alice)
 @sqlite_cannot
 def test_it_records_each_change_once_when_two_runs_happen_at_once(stall_portfolio):
     # given
-    start = threading.Barrier(2)
-    errors = []
-
     def run():
-        try:
-            start.wait()
-            stall_flags_record(as_of=date(2026, 6, 1))
-        except Exception as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            connection.close()
+        return stall_flags_record(as_of=date(2026, 6, 1))
 
     # when
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    _, errors = run_at_once(run, run)
 
     # then
     assert errors == []

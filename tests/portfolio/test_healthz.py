@@ -4,17 +4,9 @@ import pytest
 from django.urls import reverse
 
 from portfolio.celery import app as celery_app
-from portfolio.models import AlertDelivery, DeliveryStatus, Role
+from portfolio.models import AlertDelivery, DeliveryStatus
 from portfolio.services.alerts import stall_alerts_send
 from tests.conftest import free_port
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def admin_client(client, db):
-    admin = UserFactory(email="gov@example.com", role=Role.ADMIN, is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    return client
 
 
 def reset_broker_connections():
@@ -34,14 +26,6 @@ def broker_down():
     yield
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
     reset_broker_connections()
-
-
-@pytest.fixture
-def in_process_tasks():
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
 
 
 def test_it_reports_the_database_and_the_in_process_broker(client, db, settings):

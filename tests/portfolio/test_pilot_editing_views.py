@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -35,6 +34,7 @@ from portfolio.services.parts import (
     reading_add,
 )
 from portfolio.services.pilots import pilot_update
+from tests.conftest import HTMX, signed_in
 from tests.factories import (
     UserFactory,
     charter_data,
@@ -43,14 +43,7 @@ from tests.factories import (
     reviewer,
 )
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 CONFLICT = "Someone else changed this meanwhile"
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -620,8 +613,7 @@ def test_the_cancel_link_gives_the_section_back(alice, pilot):
 
 
 def test_it_checks_the_csrf_token_of_htmx_edits(alice, pilot):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(alice)
+    client = signed_in(alice, enforce_csrf_checks=True)
     page = client.get(reverse("pilot_detail", args=[pilot.id]))
     token = page.cookies["csrftoken"].value
     data = PARTS["kpis"][1]

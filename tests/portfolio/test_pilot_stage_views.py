@@ -10,9 +10,8 @@ from django.urls import reverse
 from portfolio.models import Decision, Deferral, RiskApproval, Stage
 from portfolio.services.lifecycle import decision_defer, decision_record
 from portfolio.services.pilots import pilot_update
+from tests.conftest import HTMX, signed_in
 from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
@@ -25,12 +24,6 @@ def pilot(alice, bob):
 @pytest.fixture
 def awaiting(alice):
     return make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 5), title="Waiting one")
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def move(client, pilot, to_stage, **extra):
@@ -240,8 +233,7 @@ def test_it_refuses_the_second_of_two_moves_from_the_same_page(alice, pilot):
 
 
 def test_it_checks_the_csrf_token_of_htmx_requests(alice, pilot):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(alice)
+    client = signed_in(alice, enforce_csrf_checks=True)
     page = client.get(reverse("pilot_detail", args=[pilot.id]))
     token = page.cookies["csrftoken"].value
 

@@ -2,12 +2,10 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,6 +17,7 @@ from portfolio.models import AlertDelivery, DeliveryStatus, DigestOptOut, Snooze
 from portfolio.services.alert_links import snooze_create
 from portfolio.services.alerts import alert_delivery_send, stall_alerts_plan, stall_alerts_send
 from portfolio.services.lifecycle import decision_record
+from tests.conftest import run_at_once, sqlite_cannot
 from tests.factories import UserFactory, criterion_meet, make_awaiting_pilot, reviewer
 
 MONDAY = date(2026, 6, 1)
@@ -28,14 +27,6 @@ SITE = "https://pilotgate.example.com"
 @pytest.fixture(autouse=True)
 def site_url(settings):
     settings.SITE_URL = SITE
-
-
-# SQLite's in-memory test database takes no concurrent writers and cannot be opened by
-# another process: these tests run on PostgreSQL (and must, in CI: needs_services).
-sqlite_cannot = pytest.mark.skipif(
-    "sqlite" in settings.DATABASES["default"]["ENGINE"],
-    reason="needs a database with concurrent writers (PostgreSQL)",
-)
 
 
 def text_of(message) -> str:
@@ -372,24 +363,12 @@ def test_it_refuses_a_bad_date_with_a_clear_message(db):
 def test_it_sends_each_recipient_once_when_two_runs_send_at_once(stall_portfolio, smtp_server):
     # given: two senders started together; the server takes its time over each mail
     smtp_server.delay = 0.3
-    start = threading.Barrier(2)
-    outcomes, errors = [], []
 
-    def run():
-        try:
-            start.wait()
-            outcomes.append(stall_alerts_send(as_of=MONDAY))
-        except Exception as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            connection.close()
+    def send():
+        return stall_alerts_send(as_of=MONDAY)
 
     # when
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes, errors = run_at_once(send, send, timeout=60)
 
     # then
     assert errors == []

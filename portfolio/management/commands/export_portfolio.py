@@ -1,6 +1,5 @@
 import csv
 import json
-import sys
 from datetime import date
 from typing import TextIO
 
@@ -27,7 +26,10 @@ class Command(BaseCommand):
     def handle(self, *args, format: str, as_of: str | None, output: str | None, **options):
         as_of_date = parse_as_of(as_of)
         if not output:
-            self.write(sys.stdout, format, as_of_date)
+            # The export ends its own lines (CSV rows with \r\n): self.stdout adds none,
+            # as in Django's dumpdata, so no blank line comes between the rows.
+            self.stdout.ending = None
+            self.write(self.stdout, format, as_of_date)
             return
         try:
             with open(output, "w", newline="", encoding="utf-8") as stream:
