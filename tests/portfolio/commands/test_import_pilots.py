@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from portfolio.models import BusinessUnit, Pilot, StageChange, SuccessMetric, User
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 HEADER = (
     "reference,title,business_unit,stage,stage_entered_on,deployment_owner_email,"

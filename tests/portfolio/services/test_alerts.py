@@ -402,7 +402,7 @@ def test_it_sends_each_recipient_once_when_the_sender_is_killed_half_way_and_run
     env.pop("REDIS_URL", None)
     sender = subprocess.Popen(
         [sys.executable, "manage.py", "send_stall_alerts", "--as-of", "2026-06-01"],
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,26 +1,16 @@
 """Selectors: charter completeness, stall state, the five signals and the export."""
 
-import json
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from gates.models import GATE_KEYS
 from gates.services import signoff_record
-from portfolio.models import Pilot, Stage, SuccessMetric
-from portfolio.selectors.charter import CHARTER_QUESTIONS, pilot_charter_missing
-from portfolio.selectors.export import portfolio_export
+from portfolio.models import Pilot, Stage
 from portfolio.selectors.stalls import stall_signals_of, with_stall_state
 from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
-from portfolio.services.parts import cost_line_add
 from tests.factories import (
-    BusinessUnitFactory,
-    UserFactory,
     criteria,
-    criterion_meet,
     gate_meet,
     make_awaiting_pilot,
     make_chartered_pilot,
@@ -51,43 +41,6 @@ def _object(pilot: Pilot, *, key: str, function: str, comment: str = "Not accept
         verdict="objected",
         comment=comment,
     )
-
-
-# --- Charter ----------------------------------------------------------------------
-
-
-def test_it_lists_every_charter_question_of_an_empty_charter(db):
-    pilot = make_pilot()
-
-    assert pilot_charter_missing(pilot=pilot) == list(CHARTER_QUESTIONS.values())
-
-
-def test_it_lists_no_charter_question_of_a_full_charter(alice):
-    pilot = make_chartered_pilot(owner=alice)
-
-    assert pilot_charter_missing(pilot=pilot) == []
-
-
-@pytest.mark.parametrize(
-    "metric",
-    [
-        {"name": "Hours", "baseline": Decimal(120), "target": None},
-        {"name": "Hours", "baseline": None, "target": Decimal(60)},
-        {"name": "", "baseline": Decimal(120), "target": Decimal(60)},
-    ],
-)
-def test_it_counts_an_incomplete_success_metric_as_missing(alice, metric):
-    pilot = make_chartered_pilot(owner=alice)
-    SuccessMetric.objects.filter(pilot=pilot).update(**metric)
-
-    assert pilot_charter_missing(pilot=pilot) == [CHARTER_QUESTIONS["has_metric"]]
-
-
-def test_it_counts_a_baseline_of_zero_as_an_answer(alice):
-    pilot = make_chartered_pilot(owner=alice)
-    SuccessMetric.objects.filter(pilot=pilot).update(baseline=Decimal(0))
-
-    assert pilot_charter_missing(pilot=pilot) == []
 
 
 # --- Stalled ----------------------------------------------------------------------
@@ -473,158 +426,3 @@ def test_it_shows_the_same_signals_on_an_open_pilot_for_comparison(db):
     assert signals(pilot, as_of=ENTERED) == ["conflicting_objections", "no_decision_maker"]
 
 
-# --- Export -----------------------------------------------------------------------
-
-
-def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, settings):
-    # given
-    settings.STALL_AFTER_DAYS = 60
-    as_of = ENTERED + timedelta(days=90)
-    pilot = make_awaiting_pilot(
-        owner=alice,
-        entered_on=ENTERED,
-        reference="CC-1",
-        pilot_start=ENTERED - timedelta(days=60),
-        pilot_end_planned=ENTERED,
-    )
-    cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("100.5"))
-    cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("20"))
-    cost_line_add(
-        pilot=pilot, category="integration", phase="transition", amount=Decimal("5000")
-    )
-    decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
-    decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(7))
-    gate_meet(pilot=pilot, key="ownership", by=alice)
-    stopped = make_awaiting_pilot(
-        owner=alice,
-        entered_on=ENTERED,
-        title="Cost anomalies",
-        business_unit=BusinessUnitFactory(name="Finance"),
-    )
-    decision_record(
-        pilot=stopped,
-        outcome="stop",
-        by=executive,
-        rationale="Definitions differ",
-        conditions="Revisit in Q3",
-        on=ENTERED + timedelta(days=10),
-    )
-
-    # when
-    export = portfolio_export(as_of=as_of)
-
-    # then
-    json.dumps(export)  # plain data all the way down
-    assert list(export) == ["as_of", "summary", "pilots"]
-    assert export["as_of"] == "2025-04-06"
-    assert export["summary"]["total"] == 2
-    assert export["summary"]["stalled"] == 1
-    assert export["summary"]["by_stage"]["awaiting_decision"] == 1
-    assert export["summary"]["by_stage"]["stopped"] == 1
-    assert export["summary"]["cost"] == {"pilot": "120.50", "transition": "5000.00", "run": "0.00"}
-    assert [row["title"] for row in export["pilots"]] == [
-        "Contact-centre assistant",
-        "Cost anomalies",
-    ]
-    row, closed = export["pilots"]
-    assert row == {
-        "reference": "CC-1",
-        "title": "Contact-centre assistant",
-        "business_unit": "Customer service",
-        "stage": "awaiting_decision",
-        "stage_entered_on": "2025-01-06",
-        "deployment_owner": "alice@example.com",
-        "risk_tier": "medium",
-        "pilot_start": "2024-11-07",
-        "pilot_end_planned": "2025-01-06",
-        "go_live_on": "",
-        "charter_missing": [],
-        "stalled": True,
-        "drifting": False,
-        "days_in_stage": 90,
-        "stall_signals": ["deferred_decision", "almost_ready_too_long"],
-        "gates": {
-            "ownership": "passed",
-            "data": "open",
-            "integration": "open",
-            "value": "open",
-            "adoption": "open",
-            "governance": "open",
-        },
-        "decisions": [],
-        "cost": {"pilot": "120.50", "transition": "5000.00", "run": "0.00"},
-    }
-    assert closed["business_unit"] == "Finance"
-    assert (closed["stage"], closed["stalled"], closed["stall_signals"]) == ("stopped", False, [])
-    assert closed["days_in_stage"] == 80
-    assert closed["decisions"] == [
-        {
-            "outcome": "stop",
-            "decided_on": "2025-01-16",
-            "decided_by": "erin@example.com",
-            "rationale": "Definitions differ",
-            "conditions": "Revisit in Q3",
-        }
-    ]
-    assert list(closed["gates"]) == GATE_KEYS
-
-
-def _portfolio_of(count: int, *, start: int) -> None:
-    """`count` pilots, each with an owner, a decision, costs, evidence and sign-offs."""
-    deciders = [UserFactory(role="executive"), UserFactory(role="executive")]
-    for n in range(start, start + count):
-        owner = UserFactory()
-        pilot = make_awaiting_pilot(
-            owner=owner,
-            entered_on=ENTERED,
-            title=f"Pilot {n}",
-            reference=f"P-{n}",
-            business_unit=BusinessUnitFactory(name=f"Unit {n % 3}"),
-        )
-        cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal(n))
-        cost_line_add(pilot=pilot, category="data", phase="run", amount=Decimal(n))
-        decision_defer(pilot=pilot, by=owner, reason="Next meeting", on=ENTERED)
-        decision_record(
-            pilot=pilot,
-            outcome="redesign",
-            by=deciders[n % 2],
-            rationale="Rescope",
-            on=ENTERED + timedelta(days=1),
-        )
-        pilot_stage_move(
-            pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=owner, on=ENTERED + timedelta(2)
-        )
-        decision_record(
-            pilot=pilot, outcome="scale", by=owner, rationale="Go", on=ENTERED + timedelta(3)
-        )
-        criterion_meet(pilot=pilot, criterion=criteria("ownership")[0], by=owner)
-        _object(pilot, key="data", function="legal")
-
-
-def test_it_exports_the_portfolio_in_a_number_of_queries_independent_of_pilots(db):
-    # given
-    as_of = ENTERED + timedelta(days=30)
-    _portfolio_of(2, start=0)
-    with CaptureQueriesContext(connection) as few:
-        small = portfolio_export(as_of=as_of)
-    _portfolio_of(10, start=2)
-
-    # when
-    with CaptureQueriesContext(connection) as many:
-        large = portfolio_export(as_of=as_of)
-
-    # then
-    assert (len(small["pilots"]), len(large["pilots"])) == (2, 12)
-    assert all(len(row["decisions"]) == 2 for row in large["pilots"])
-    assert all(row["gates"]["data"] == "blocked" for row in large["pilots"])
-    assert all(row["deployment_owner"] for row in large["pilots"])
-    assert len(many) == len(few)
-    assert len(many) <= 8
-
-
-def test_it_exports_an_empty_portfolio(db):
-    export = portfolio_export(as_of=ENTERED)
-
-    assert export["pilots"] == []
-    assert export["summary"]["total"] == 0
-    assert export["summary"]["cost"] == {"pilot": "0.00", "transition": "0.00", "run": "0.00"}
