@@ -1,9 +1,11 @@
-"""The portfolio export flattened into CSV rows: one row a pilot."""
+"""The portfolio export flattened into CSV rows: one row a pilot, every text cell safe
+to open in a spreadsheet program (`portfolio.lib.spreadsheets`)."""
 
 from collections.abc import Iterator
 from datetime import date
 
 from gates.models import GATE_KEYS
+from portfolio.lib.spreadsheets import safe_row
 from portfolio.selectors.dashboard import pilots_filter
 from portfolio.selectors.export import export_queryset, pilot_export_row
 
@@ -47,7 +49,7 @@ def pilot_csv_row(row: dict) -> list:
         "last_decision_on": last["decided_on"] if last else "",
         **{f"cost_{phase}": total for phase, total in row["cost"].items()},
     }
-    return [flat[name] for name in CSV_HEADER]
+    return safe_row(flat[name] for name in CSV_HEADER)
 
 
 def portfolio_csv_rows(*, as_of: date, filters: dict | None = None) -> Iterator[list]:

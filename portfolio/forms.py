@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from gates.models import GATE_KEYS
+from portfolio.lib.dates import BoundedDateField
 from portfolio.lib.display import shown
 from portfolio.models import (
     BusinessUnit,
@@ -88,8 +89,8 @@ class PilotFilterForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         cleaned = super().clean()
@@ -220,6 +221,7 @@ class PilotForm(PartForm):
             "pilot_start": DateInput(),
             "pilot_end_planned": DateInput(),
         }
+        field_classes = {"pilot_start": BoundedDateField, "pilot_end_planned": BoundedDateField}
 
 
 class MetricForm(PartForm):
@@ -238,6 +240,7 @@ class ReadingForm(PartForm):
         model = MetricReading
         fields = ["measured_on", "value", "note"]
         widgets = {"measured_on": DateInput()}
+        field_classes = {"measured_on": BoundedDateField}
 
 
 class PathItemForm(PartForm):

@@ -2,8 +2,11 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.utils import timezone
+
+from portfolio.lib.dates import parse_iso_date
 
 
 def as_of_date(text: str | None) -> date:
@@ -11,6 +14,6 @@ def as_of_date(text: str | None) -> date:
     if not text:
         return timezone.localdate()
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--as-of: {text!r} is not a date; use YYYY-MM-DD") from None
+        return parse_iso_date(text)
+    except ValidationError as exc:
+        raise CommandError(f"--as-of: {exc.messages[0]}") from None

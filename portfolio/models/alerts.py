@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from portfolio.models.people import User
 from portfolio.models.pilots import Pilot
-from portfolio.models.records import ImmutableRecord
 
 
 class StallEventKind(models.TextChoices):
@@ -40,9 +39,10 @@ class StallEvent(models.Model):
         return f"{self.get_kind_display()} on {self.on}"
 
 
-class Snooze(ImmutableRecord):
+class Snooze(models.Model):
     """A deployment owner's pause of one pilot's weekly alert. The pilot still shows
-    as stalled everywhere else, and executives still see it in their digest."""
+    as stalled everywhere else, and executives still see it in their digest. An owner
+    has at most one live snooze per pilot; using the link again changes it."""
 
     pilot = models.ForeignKey(
         Pilot, on_delete=models.CASCADE, related_name="snoozes", db_index=False

@@ -68,18 +68,39 @@ def snooze_token_check(*, token: str) -> tuple[User, Pilot]:
     return owner, pilot
 
 
+SNOOZE_REASON_MAX = 500
+
+
+def _snooze_reason_problem(reason: str) -> str:
+    """What is wrong with a snooze's reason, or an empty string."""
+    if not reason:
+        return "Say why the alert is snoozed."
+    if len(reason) > SNOOZE_REASON_MAX:
+        return f"Keep the reason to {SNOOZE_REASON_MAX} characters ({len(reason)} given)."
+    if any(ord(char) < 32 and char not in "\t\r\n" or ord(char) == 127 for char in reason):
+        return "The reason contains a control character; write it as plain text."
+    return ""
+
+
+@transaction.atomic
 def snooze_create(
     *, pilot: Pilot, by: User, reason: str, until: date | None, on: date | None = None
 ) -> Snooze:
     """Pause one pilot's weekly alert to its deployment owner, with a reason, until a
     date at most SNOOZE_MAX_DAYS away. The pilot still shows as stalled on the
-    dashboard and in the executives' digest, with the snooze."""
+    dashboard and in the executives' digest, with the snooze.
+
+    An owner has one live snooze per pilot: using the link again while one is live
+    changes its reason and end instead of adding a second. The pilot's row is locked
+    first, so two uses at once cannot both add one.
+    """
     if by.id != pilot.deployment_owner_id:
         raise PermissionDenied("Only the pilot's deployment owner snoozes its alert.")
     on = on or timezone.localdate()
+    reason = reason.strip()
     errors = {}
-    if not reason.strip():
-        errors["reason"] = "Say why the alert is snoozed."
+    if problem := _snooze_reason_problem(reason):
+        errors["reason"] = problem
     if until is None:
         errors["until"] = "Give the last day of the snooze."
     elif until <= on:
@@ -88,7 +109,11 @@ def snooze_create(
         errors["until"] = f"A snooze lasts at most {SNOOZE_MAX_DAYS} days."
     if errors:
         raise ValidationError(errors)
-    snooze = Snooze(pilot=pilot, by=by, reason=reason.strip(), starts_on=on, until=until)
+    # The pilot row locked until the end of the transaction: uses of the link queue here.
+    Pilot.objects.select_for_update().filter(pk=pilot.pk).exists()
+    live = Snooze.objects.filter(pilot=pilot, by=by, starts_on__lte=on, until__gte=on)
+    snooze = live.order_by("-id").first() or Snooze(pilot=pilot, by=by, starts_on=on)
+    snooze.reason, snooze.until = reason, until
     snooze.full_clean()
     snooze.save()
     return snooze

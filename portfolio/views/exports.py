@@ -2,11 +2,13 @@
 
 import base64
 import csv
-from datetime import date
+import logging
 from functools import wraps
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -20,7 +22,10 @@ from portfolio.exports import portfolio_csv_rows
 from portfolio.forms import (
     PilotFilterForm,
 )
+from portfolio.lib.dates import parse_iso_date
 from portfolio.selectors.export import portfolio_export
+
+logger = logging.getLogger(__name__)
 
 
 class _Echo:
@@ -75,9 +80,19 @@ def login_or_basic_auth(view):
 def export_json(request: HttpRequest) -> JsonResponse:
     as_of_text = request.GET.get("as_of", "")
     try:
-        as_of = date.fromisoformat(as_of_text) if as_of_text else timezone.localdate()
-    except ValueError:
+        as_of = parse_iso_date(as_of_text) if as_of_text else timezone.localdate()
+    except ValidationError as exc:
+        return JsonResponse({"error": f"as_of: {exc.messages[0]}"}, status=400)
+    try:
+        return JsonResponse(portfolio_export(as_of=as_of))
+    except DatabaseError:
+        logger.exception("The portfolio export could not read the database")
         return JsonResponse(
-            {"error": f"as_of: {as_of_text!r} is not a date (YYYY-MM-DD)"}, status=400
+            {"error": "The portfolio cannot be read right now; try again in a minute."},
+            status=503,
+            headers={"Retry-After": "60"},
         )
-    return JsonResponse(portfolio_export(as_of=as_of))
+    except Exception:
+        # A JSON client gets JSON, never Django's HTML error page.
+        logger.exception("The portfolio export failed")
+        return JsonResponse({"error": "The export failed; the error is logged."}, status=500)

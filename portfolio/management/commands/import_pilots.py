@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.importer import COLUMNS, REQUIRED, pilots_import
+from portfolio.importer import pilots_import
+from portfolio.importer.reading import COLUMNS, REQUIRED
 
 
 class Command(BaseCommand):

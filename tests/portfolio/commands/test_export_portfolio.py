@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from portfolio.exports import CSV_HEADER
+from portfolio.models import BusinessUnit
 from portfolio.services.lifecycle import decision_record
 from portfolio.services.parts import cost_line_add
 from tests.factories import make_awaiting_pilot, make_pilot
@@ -116,3 +117,45 @@ def test_it_refuses_a_bad_as_of_date(db):
 def test_it_says_when_the_output_cannot_be_written(db, tmp_path):
     with pytest.raises(CommandError, match="Cannot write"):
         call_command("export_portfolio", "--output", str(tmp_path / "no" / "such" / "dir.json"))
+
+
+@pytest.mark.security
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_it_neutralises_formulas_in_the_csv_export(db, start):
+    # given: a business unit named like a formula (kept as typed)
+    unit = BusinessUnit.objects.create(name=f'{start}HYPERLINK("http://evil.example")')
+    make_pilot(title="Harmless", business_unit=unit)
+    out = StringIO()
+
+    # when
+    call_command("export_portfolio", "--format", "csv", stdout=out)
+
+    # then
+    (row,) = csv.DictReader(StringIO(out.getvalue(), newline=""))
+    assert row["business_unit"] == f"'{start}HYPERLINK(\"http://evil.example\")"
+
+
+@pytest.mark.security
+def test_it_keeps_a_negative_number_a_number_in_the_csv_export(alice):
+    # given: exported as of a day before the pilot entered its stage
+    make_awaiting_pilot(owner=alice, entered_on=date(2026, 3, 1))
+    out = StringIO()
+
+    # when
+    call_command("export_portfolio", "--format", "csv", "--as-of", "2026-02-01", stdout=out)
+
+    # then: -28 days, written as a number, no apostrophe
+    (row,) = csv.DictReader(StringIO(out.getvalue(), newline=""))
+    assert row["days_in_stage"] == "-28"
+
+
+@pytest.mark.security
+@pytest.mark.parametrize("command", ["export_portfolio", "flag_stalls", "send_stall_alerts"])
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31"])
+def test_it_refuses_an_as_of_date_out_of_range(db, command, day):
+    with pytest.raises(CommandError) as refused:
+        call_command(command, "--as-of", day, stdout=StringIO())
+
+    assert str(refused.value) == (
+        f"--as-of: {day} is out of range: give a date between 2000-01-01 and 2100-12-31."
+    )

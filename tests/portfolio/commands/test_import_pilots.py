@@ -307,3 +307,114 @@ def test_it_exits_non_zero_without_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "line 1: business_unit: required column is missing" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- Bad input that must never reach the database ---------------------------------
+
+OUT_OF_RANGE = "is out of range: give a date between 2000-01-01 and 2100-12-31."
+NOT_A_METRIC = "does not fit a metric: at most 12 digits before the decimal point and 4 after"
+
+
+@pytest.mark.security
+@pytest.mark.parametrize(
+    "row, problem",
+    [
+        (
+            "X-1,A pi\x00lot,Sales,piloting,2026-01-05,,,,,,,,,,,,",
+            "line 2: title: contains a control character (such as NUL)",
+        ),
+        (
+            "X-1,A pilot,Sa\x07les,piloting,2026-01-05,,,,,,,,,,,,",
+            "line 2: business_unit: contains a control character (such as NUL)",
+        ),
+        (
+            "X-1,A pilot,Sales,piloting,2026-01-05,,,,,,,Cases,,-1e308,20,,",
+            f"line 2: baseline: '-1e308' {NOT_A_METRIC}",
+        ),
+        (
+            "X-1,A pilot,Sales,piloting,2026-01-05,,,,,,,Cases,,10,1.23456,,",
+            f"line 2: target: '1.23456' {NOT_A_METRIC}",
+        ),
+        (
+            "X-1,A pilot," + "S" * 121 + ",piloting,2026-01-05,,,,,,,,,,,,",
+            "line 2: business_unit: is longer than 120 characters",
+        ),
+        (
+            "X-1,A pilot,Sales,piloting,2026-01-05,,,,,,,Cases," + "u" * 61 + ",10,20,,",
+            "line 2: metric_unit: is longer than 60 characters",
+        ),
+        (
+            "X-1,A pilot,Sales,piloting,2026-01-05,,,,,,," + "m" * 201 + ",,10,20,,",
+            "line 2: success_metric: is longer than 200 characters",
+        ),
+        (
+            "X-1,A pilot,Sales,piloting,2026-01-05,,,,,,,,,,,," + "s" * 10_001,
+            "line 2: summary: is longer than 10000 characters",
+        ),
+        (
+            "X-1,A pilot,Sales,piloting,1900-01-05,,,,,,,,,,,,",
+            f"line 2: stage_entered_on: 1900-01-05 {OUT_OF_RANGE}",
+        ),
+        (
+            "X-1,A pilot,Sales,piloting,2026-01-05,,,,,01/01/2150,,,,,,,",
+            f"line 2: pilot_start: 2150-01-01 {OUT_OF_RANGE}",
+        ),
+    ],
+)
+def test_it_refuses_bad_cells_with_their_line_and_column(db, tmp_path, row, problem):
+    # given
+    path = write(tmp_path, f"{HEADER}\n{row}\n")
+
+    # when
+    problems = refused(path)
+
+    # then: the problem named, nothing written
+    assert problem in problems
+    assert not Pilot.objects.exists()
+    assert not BusinessUnit.objects.exists()
+
+
+@pytest.mark.security
+def test_it_refuses_a_utf8_file_with_a_broken_byte_naming_its_line(db, tmp_path):
+    # given: UTF-8 accents, and on line 3 one byte that is not UTF-8
+    text = f"{HEADER}\nX-1,Café pilot,Ventes,piloting,2026-01-05,,,,,,,,,,,,\n".encode()
+    path = tmp_path / "pilots.csv"
+    path.write_bytes(text + b"X-2,Cr\xe8me,Ventes,piloting,2026-01-05,,,,,,,,,,,,\n")
+
+    # when
+    problems = refused(path)
+
+    # then
+    assert problems == [
+        "line 3: file: the file is not valid UTF-8 (byte 0xE8); save it as UTF-8 (CSV UTF-8)"
+    ]
+    assert not Pilot.objects.exists()
+
+
+@pytest.mark.security
+def test_it_reads_a_windows_code_page_file_without_any_utf8_character(db, tmp_path):
+    # given: the same accents in the Windows code page, nothing that looks like UTF-8
+    path = write(
+        tmp_path,
+        f"{HEADER}\nX-1,Crème brûlée pilot,Ventes,piloting,2026-01-05,,,,,,,,,,,,\n",
+        encoding="cp1252",
+    )
+
+    # when
+    run_import(path)
+
+    # then
+    assert Pilot.objects.get().title == "Crème brûlée pilot"
+
+
+@pytest.mark.security
+def test_it_reads_utf8_with_a_byte_order_mark(db, tmp_path):
+    path = write(
+        tmp_path,
+        f"{HEADER}\nX-1,Café pilot,Ventes,piloting,2026-01-05,,,,,,,,,,,,\n",
+        encoding="utf-8-sig",
+    )
+
+    run_import(path)
+
+    assert Pilot.objects.get().title == "Café pilot"

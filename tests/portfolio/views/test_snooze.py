@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -8,6 +8,7 @@ from django.urls import reverse
 from portfolio.models import Pilot, Snooze
 from portfolio.selectors.stalls import stall_list, with_stall_state
 from portfolio.services.alert_links import snooze_create, snooze_token_create
+from tests.conftest import run_at_once, sqlite_cannot
 
 TODAY = date(2026, 6, 1)
 
@@ -145,3 +146,87 @@ def test_it_refuses_a_snooze_in_the_service_with_field_errors(stall_portfolio, a
         "reason": ["Say why the alert is snoozed."],
         "until": ["Give the last day of the snooze."],
     }
+
+
+@pytest.mark.security
+@pytest.mark.parametrize(
+    "reason, message",
+    [
+        ("x" * 501, "Keep the reason to 500 characters (501 given)."),
+        ("Legal\x00opinion", "The reason contains a control character; write it as plain text."),
+        ("Legal\x1bopinion", "The reason contains a control character; write it as plain text."),
+    ],
+)
+def test_it_refuses_a_reason_too_long_or_with_control_characters(
+    client, stall_portfolio, alice, today, reason, message
+):
+    # when: from the email's link, without signing in
+    response = client.post(
+        snooze_url(alice, stall_portfolio.stalled), {"reason": reason, "until": "2026-06-20"}
+    )
+
+    # then
+    assert response.status_code == 400
+    assert f'<p class="error">{message}</p>' in response.content.decode()
+    assert not Snooze.objects.exists()
+
+
+@pytest.mark.security
+def test_it_accepts_a_reason_of_500_characters_on_several_lines(
+    client, stall_portfolio, alice, today
+):
+    reason = ("Waiting for legal.\r\n" * 25)[:500]
+
+    response = client.post(
+        snooze_url(alice, stall_portfolio.stalled), {"reason": reason, "until": "2026-06-20"}
+    )
+
+    assert response.status_code == 200
+    assert Snooze.objects.get().reason == reason.strip()
+
+
+@pytest.mark.security
+def test_it_changes_the_live_snooze_when_the_link_is_used_again(
+    client, stall_portfolio, alice, today
+):
+    # given
+    url = snooze_url(alice, stall_portfolio.stalled)
+    client.post(url, {"reason": "Legal", "until": "2026-06-20"})
+
+    # when
+    client.post(url, {"reason": "Legal, and the works council", "until": "2026-07-10"})
+    client.post(url, {"reason": "Legal, and the works council", "until": "2026-07-10"})
+
+    # then: one live snooze, as last given
+    snooze = Snooze.objects.get()
+    assert (snooze.reason, snooze.until) == ("Legal, and the works council", date(2026, 7, 10))
+
+
+@pytest.mark.security
+def test_it_starts_a_new_snooze_once_the_last_one_is_over(stall_portfolio, alice):
+    with time_machine.travel("2026-06-01 09:00:00+00:00", tick=False):
+        snooze_create(pilot=stall_portfolio.stalled, by=alice, reason="A", until=date(2026, 6, 5))
+    with time_machine.travel("2026-06-10 09:00:00+00:00", tick=False):
+        snooze_create(pilot=stall_portfolio.stalled, by=alice, reason="B", until=date(2026, 6, 20))
+
+    assert [s.reason for s in Snooze.objects.order_by("id")] == ["A", "B"]
+
+
+@pytest.mark.security
+@sqlite_cannot
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_one_live_snooze_when_the_link_is_used_twice_at_once(stall_portfolio, alice):
+    # given
+    pilot = stall_portfolio.stalled
+
+    def snooze(reason: str):
+        return lambda: snooze_create(
+            pilot=pilot, by=alice, reason=reason, until=date.today() + timedelta(days=10)
+        )
+
+    # when
+    _, errors = run_at_once(snooze("first"), snooze("second"), snooze("third"))
+
+    # then
+    assert errors == []
+    assert Snooze.objects.filter(pilot=pilot).count() == 1
