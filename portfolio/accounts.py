@@ -5,13 +5,22 @@
 - Users without a password yet get the email too: owners created by an import or by
   `add_user` without `--password` set their first password this way (Django's form
   leaves them out).
+- Requests are limited per target address and per client address: over the limit the
+  person sees the same "check your inbox" page and nothing is sent, so the limit says
+  nothing about which addresses have an account.
 """
+
+import logging
 
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
+from django_ratelimit.core import is_ratelimited
 
 from portfolio.models import User
+
+logger = logging.getLogger(__name__)
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -29,3 +38,24 @@ class PasswordResetView(auth_views.PasswordResetView):
             "site_url": settings.SITE_URL,
             "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
         }
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        per_client = is_ratelimited(
+            self.request,
+            group="password-reset-client",
+            key="ip",
+            rate=settings.PASSWORD_RESET_RATE_PER_CLIENT,
+            increment=True,
+        )
+        per_email = is_ratelimited(
+            self.request,
+            group="password-reset-email",
+            key=lambda group, request: email,
+            rate=settings.PASSWORD_RESET_RATE_PER_EMAIL,
+            increment=True,
+        )
+        if per_client or per_email:
+            logger.warning("Password reset not sent: the limit for this address is reached")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)

@@ -6,6 +6,7 @@ newcomer needs no service. A bad value stops start-up with a message naming the
 variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import available_timezones
 
@@ -102,7 +103,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A request that queues work gives up quickly on a broker that is down (and logs it).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# A hung Redis (it accepts connections and never answers) costs a request at most
+# about two seconds: timeouts on every socket, the broker's and the results'.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 CELERY_BEAT_SCHEDULE = {
     # Every day at 05:30, TIME_ZONE: record the pilots that became stalled, drifting
@@ -149,6 +154,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "simple_history",
+    "axes",
     # Loads portfolio/rules.py, the permissions, at start-up.
     "rules.apps.AutodiscoverRulesConfig",
     "portfolio",
@@ -167,6 +173,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portfolio.lib.middleware.PrivateCacheMiddleware",
+    # Last: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portfolio.urls"
@@ -191,6 +201,8 @@ AUTH_USER_MODEL = "portfolio.User"
 # The object permissions (who edits, decides, approves, reviews) are predicates in
 # portfolio/rules.py.
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in (form or HTTP Basic) of a locked-out account or address.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "rules.permissions.ObjectPermissionBackend",
 ]
@@ -210,14 +222,92 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Throttling. Five wrong passwords for one account, or from one address, lock that
+# account or address out of signing in (form and HTTP Basic) for 15 minutes; the answer
+# is the same whether the account exists or not. Governance admins see and lift
+# lock-outs in the administration ("Access attempts": delete the row).
+AXES_FAILURE_LIMIT = _positive_int("SIGN_IN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_positive_int("SIGN_IN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"  # Django's sign-in form names the email so
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+# Behind a reverse proxy the client's address is the last one it adds to
+# X-Forwarded-For: say how many proxies stand in front (0: none, use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = _read("DJANGO_TRUSTED_PROXY_COUNT", env.int, 0, "expected a number")
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Password resets: at most this many emails to one address, and requests from one client
+# address, an hour (django-ratelimit, counted in the cache).
+PASSWORD_RESET_RATE_PER_EMAIL = "3/h"
+PASSWORD_RESET_RATE_PER_CLIENT = "10/h"
+# The pages behind an alert's signed links, per client address.
+ALERT_LINK_RATE = "30/m"
+RATELIMIT_VIEW = None
+
+# The cache counts the limits above: Redis when there is one, so that every worker
+# counts together; else the process's memory (one process: `make run`).
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pilotgate",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+if not REDIS_URL:
+    # django-ratelimit asks for a cache shared by all workers; one process shares this.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Headers. A Content-Security-Policy that allows no inline script or style and nothing
+# from another origin; pages a signed-in user sees are never stored by a shared cache
+# (portfolio.lib.middleware). Without DEBUG, HTTPS is required: a year of HSTS and a
+# redirect from http://, each turned off by its variable for a deployment whose
+# TLS-terminating proxy does it (and which then sets DJANGO_SECURE_PROXY_SSL_HEADER).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = _bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = _bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = _read(
+        "DJANGO_SECURE_HSTS_SECONDS", env.int, 31_536_000, "expected a number of seconds"
+    )
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+    # /healthz answers a load balancer on plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if _bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused or missing page (403, 404) is one line in the log, not a traceback.
+    "filters": {"one_line_4xx": {"()": "portfolio.lib.logging.OneLineClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["one_line_4xx"]},
+        "django.security": {"filters": ["one_line_4xx"]},
+    },
 }

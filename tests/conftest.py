@@ -11,6 +11,7 @@ from email.policy import default as email_policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.cache import cache
 from django.db import connection, connections
 from django.test import Client
 
@@ -28,6 +29,12 @@ from tests.factories import (
     make_chartered_pilot,
     reviewer,
 )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The rate limits count in the cache (Redis in CI): each test starts from zero."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """The pages behind an alert email's signed links: unsubscribe and snooze."""
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import (
     HttpRequest,
@@ -9,6 +10,7 @@ from django.shortcuts import render
 from django.utils.dateparse import parse_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from portfolio.services.alert_links import (
     digest_opt_out,
@@ -17,12 +19,19 @@ from portfolio.services.alert_links import (
     unsubscribe_token_check,
 )
 
+# The links work without signing in: each client address may open so many a minute.
+limited = ratelimit(key="ip", rate=settings.ALERT_LINK_RATE, method=ratelimit.ALL, block=False)
+TOO_MANY = "Too many requests from your address; wait a minute and try again."
+
 
 # RFC 8058: mail systems POST the one-click unsubscribe without a CSRF token; the
 # signed link is what proves who unsubscribes.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@limited
 def alerts_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    if request.limited:
+        return render(request, "alerts/unsubscribe.html", {"error": TOO_MANY}, status=429)
     try:
         user = unsubscribe_token_check(token=token)
     except ValidationError as exc:
@@ -35,7 +44,10 @@ def alerts_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@limited
 def alerts_snooze(request: HttpRequest, token: str) -> HttpResponse:
+    if request.limited:
+        return render(request, "alerts/snooze.html", {"error": TOO_MANY}, status=429)
     try:
         owner, pilot = snooze_token_check(token=token)
     except ValidationError as exc:

@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from portfolio.models import User
 
@@ -26,7 +27,8 @@ def test_it_adds_a_user_who_signs_in_with_email(db):
 
     user = User.objects.get(email="rita@example.com")
     assert (user.name, user.role, user.function) == ("Rita Reviewer", "reviewer", "legal")
-    assert authenticate(username="rita@example.com", password="a long passphrase") == user
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="rita@example.com", password="a long passphrase") == user
     assert "Added Rita Reviewer <rita@example.com> (reviewer)." in out.getvalue()
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import F, Sum
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -268,7 +269,8 @@ def test_it_prints_demo_logins_that_sign_in(demo):
     emails = re.findall(r"\S+@\S+", demo)
 
     # when
-    signed_in = [authenticate(email=email, password=password) for email in emails]
+    request = RequestFactory().post("/accounts/login/")
+    signed_in = [authenticate(request, email=email, password=password) for email in emails]
 
     # then
     assert len(emails) == 1 + 1 + len(Function.values) + 1
