@@ -1,4 +1,5 @@
-"""Password reset by email: Django's views, with two changes.
+"""Signing in and password reset: the lock-out answer, and Django's password-reset
+views with three changes.
 
 - The link in the email is built on SITE_URL, never on the Host header of the request
   (which whoever asks for the reset chooses).
@@ -15,12 +16,25 @@ import logging
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django_ratelimit.core import is_ratelimited
 
 from portfolio.models import User
 
 logger = logging.getLogger(__name__)
+
+LOCKED_OUT = "Too many failed sign-ins: signing in is paused; try later."
+
+
+def lockout_response(request: HttpRequest, original_response, credentials) -> HttpResponse:
+    """What a locked-out client sees (django-axes' AXES_LOCKOUT_CALLABLE): JSON for the
+    JSON export, the lock-out page otherwise; the same for every account, known or not."""
+    if request.path.endswith(".json"):
+        return JsonResponse({"error": LOCKED_OUT}, status=429)
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {"cooloff_minutes": minutes}
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

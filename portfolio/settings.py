@@ -231,7 +231,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=_positive_int("SIGN_IN_LOCKOUT_MINUTES", 1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"  # Django's sign-in form names the email so
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "portfolio.accounts.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 # Behind a reverse proxy the client's address is the last one it adds to
 # X-Forwarded-For: say how many proxies stand in front (0: none, use REMOTE_ADDR).
@@ -261,9 +261,14 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+SILENCED_SYSTEM_CHECKS = [
+    # The HSTS preload list binds every subdomain of the company's domain for good: its
+    # owner decides (DJANGO_SECURE_HSTS_PRELOAD=on), not a default.
+    "security.W021",
+]
 if not REDIS_URL:
     # django-ratelimit asks for a cache shared by all workers; one process shares this.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # Headers. A Content-Security-Policy that allows no inline script or style and nothing
 # from another origin; pages a signed-in user sees are never stored by a shared cache
@@ -293,6 +298,7 @@ if not DEBUG:
         "DJANGO_SECURE_HSTS_SECONDS", env.int, 31_536_000, "expected a number of seconds"
     )
     SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+    SECURE_HSTS_PRELOAD = _bool("DJANGO_SECURE_HSTS_PRELOAD", False)
     # /healthz answers a load balancer on plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if _bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):

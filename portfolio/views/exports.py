@@ -52,7 +52,8 @@ def pilots_csv(request: HttpRequest) -> StreamingHttpResponse:
 def login_or_basic_auth(view):
     """A signed-in session, or HTTP Basic credentials (email and password) for tools.
     Failed credentials count toward the same lock-out as the sign-in form (django-axes
-    sees every `authenticate` call); a locked-out client gets 429."""
+    sees every `authenticate` call); a locked-out client gets 429
+    (`portfolio.accounts.lockout_response`)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -65,11 +66,6 @@ def login_or_basic_auth(view):
                     user = authenticate(request, username=email, password=password)
                 except (ValueError, UnicodeDecodeError):
                     user = None
-            if user is None and getattr(request, "axes_locked_out", False):
-                return JsonResponse(
-                    {"error": "Too many failed sign-ins: signing in is paused; try later."},
-                    status=429,
-                )
             if user is None:
                 response = JsonResponse(
                     {"error": "Sign in, or send Basic credentials."}, status=401
