@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test bench lint migrate-check clean
+.PHONY: run test security audit bench lint migrate-check clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Pilotgate needs Python 3.11 or newer")'
@@ -35,6 +35,20 @@ test: $(VENV)/.dev-installed
 	$(VENV)/bin/lint-imports --no-cache
 	$(MANAGE) makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The hardening checks: throttling, headers, CSV, dates, imports, snoozes, slow clients
+# and a hung Redis (tests marked `security`), and Django's deployment check with
+# production settings, which must print nothing.
+security: $(VENV)/.dev-installed
+	$(VENV)/bin/pytest -m security -q $(PYTEST_ARGS)
+	env -u DATABASE_URL DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=pilotgate.example.com \
+		DJANGO_SECRET_KEY=deployment-check-only-$$(printf '%050d' 0) \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+# Known vulnerabilities in the locked dependencies (needs PyPI's JSON API; --strict
+# fails on any package it could not check).
+audit: $(VENV)/.dev-installed
+	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r requirements/base.txt
 
 bench: $(VENV)/.dev-installed
 	$(VENV)/bin/pytest tests/perf -m bench -s $(PYTEST_ARGS)

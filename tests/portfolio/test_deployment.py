@@ -62,8 +62,8 @@ def test_it_runs_web_worker_scheduler_database_broker_and_a_mail_catcher_with_he
     resolved = services(compose().stdout)
 
     # then
-    assert set(resolved) == {"db", "redis", "mailpit", "migrate", "web", "worker", "beat"}
-    for name in ["db", "redis", "mailpit", "web", "worker", "beat"]:
+    assert set(resolved) == {"db", "redis", "mailpit", "migrate", "proxy", "web", "worker", "beat"}
+    for name in ["db", "redis", "mailpit", "proxy", "web", "worker", "beat"]:
         assert "    healthcheck:\n" in resolved[name], f"{name} has no health check"
     assert "- gunicorn\n" in resolved["web"]
     assert "http://127.0.0.1:8000/healthz" in resolved["web"]
@@ -75,3 +75,18 @@ def test_it_runs_web_worker_scheduler_database_broker_and_a_mail_catcher_with_he
         assert "DJANGO_DEBUG: '0'" in resolved[name]
         assert "condition: service_completed_successfully" in resolved[name]  # migrated
     assert "EMAIL_URL: smtp://mailpit:1025" in resolved["worker"]
+
+
+def test_it_puts_a_buffering_proxy_in_front_of_gunicorn_and_publishes_only_the_proxy():
+    # when
+    resolved = services(compose().stdout)
+
+    # then: nginx on the host's port 8000, gunicorn (threads) on the inner network only
+    assert "image: nginx:" in resolved["proxy"]
+    assert "- published: 8000\n      target: 80\n" in resolved["proxy"]
+    assert "nginx.conf" in resolved["proxy"]
+    assert "published:" not in resolved["web"]
+    assert "- gthread\n" in resolved["web"]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    for directive in ["client_header_timeout 10s", "client_body_timeout 10s", "proxy_buffering on"]:
+        assert directive in nginx
