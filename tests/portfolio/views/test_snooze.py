@@ -214,7 +214,7 @@ def test_it_starts_a_new_snooze_once_the_last_one_is_over(stall_portfolio, alice
 
 @pytest.mark.security
 @sqlite_cannot
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_keeps_one_live_snooze_when_the_link_is_used_twice_at_once(stall_portfolio, alice):
     # given
     pilot = stall_portfolio.stalled
