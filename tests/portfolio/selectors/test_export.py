@@ -22,6 +22,7 @@ from tests.factories import (
     gate_meet,
     make_awaiting_pilot,
     reviewer,
+    scale_ready,
 )
 
 ENTERED = date(2025, 1, 6)
@@ -65,9 +66,7 @@ def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, 
     )
     cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("100.5"))
     cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("20"))
-    cost_line_add(
-        pilot=pilot, category="integration", phase="transition", amount=Decimal("5000")
-    )
+    cost_line_add(pilot=pilot, category="integration", phase="transition", amount=Decimal("5000"))
     decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
     decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(7))
     gate_meet(pilot=pilot, key="ownership", by=alice)
@@ -171,7 +170,12 @@ def _portfolio_of(count: int, *, start: int) -> None:
             pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=owner, on=ENTERED + timedelta(2)
         )
         decision_record(
-            pilot=pilot, outcome="scale", by=owner, rationale="Go", on=ENTERED + timedelta(3)
+            pilot=pilot,
+            outcome="scale",
+            by=owner,
+            rationale="Go",
+            on=ENTERED + timedelta(3),
+            **scale_ready(pilot, by=owner),
         )
         criterion_meet(pilot=pilot, criterion=criteria("ownership")[0], by=owner)
         _object(pilot, key="data", function="legal")

@@ -22,6 +22,7 @@ from tests.factories import (
     make_awaiting_pilot,
     make_chartered_pilot,
     make_pilot,
+    scale_ready,
 )
 
 
@@ -43,12 +44,15 @@ def portfolio(alice, bob, executive):
     )
     pilot_stage_move(pilot=drifting, to_stage="piloting", by=bob, on=days_ago(200))
     stopped = make_awaiting_pilot(owner=alice, entered_on=days_ago(50), title="Dead end")
-    decision_record(
-        pilot=stopped, outcome="stop", by=executive, rationale="Value below target"
-    )
+    decision_record(pilot=stopped, outcome="stop", by=executive, rationale="Value below target")
     live = make_awaiting_pilot(owner=bob, entered_on=days_ago(300), title="Invoice reader")
     decision_record(
-        pilot=live, outcome="scale", by=executive, rationale="Target hit", on=days_ago(250)
+        pilot=live,
+        outcome="scale",
+        by=executive,
+        rationale="Target hit",
+        on=days_ago(250),
+        **scale_ready(live, by=executive),
     )
     pilot_stage_move(pilot=live, to_stage="in_production", by=bob, on=days_ago(200))
     reading_add(pilot=live, measured_on=days_ago(10), value=55)
