@@ -172,8 +172,9 @@ def waiver_close(*, waiver: Waiver, by: User, on: date | None = None) -> Waiver:
     if by.pk != waiver.owner_id and not can_decide_pilot.test(by, pilot):
         raise PermissionDenied(refusal("portfolio.decide_pilot"))
     on = on or timezone.localdate()
-    if on < timezone.localdate(waiver.recorded_at):
-        raise ValidationError("A waiver is closed on or after the day it was recorded.")
+    waived_on = waiver.decision.decided_on if waiver.decision_id else waiver.recorded_at.date()
+    if on < waived_on:
+        raise ValidationError(f"A waiver is closed on or after the day it was given, {waived_on}.")
     closed = Waiver.objects.filter(pk=waiver.pk, closed_on__isnull=True).update(closed_on=on)
     if closed != 1:
         raise ValidationError("This waiver is already closed.")
