@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gates.models import GATE_KEYS
 from gates.services import signoff_record
-from portfolio.models import Pilot, Stage
+from portfolio.models import Decision, Pilot, Stage
 from portfolio.selectors.export import portfolio_export
 from portfolio.selectors.stalls import stall_signals_of, with_stall_state
 from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
@@ -132,6 +132,7 @@ def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, 
     assert closed["business_unit"] == "Finance"
     assert (closed["stage"], closed["stalled"], closed["stall_signals"]) == ("stopped", False, [])
     assert closed["days_in_stage"] == 80
+    snapshot = closed["decisions"][0].pop("snapshot")
     assert closed["decisions"] == [
         {
             "outcome": "stop",
@@ -139,8 +140,14 @@ def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, 
             "decided_by": "erin@example.com",
             "rationale": "Definitions differ",
             "conditions": "Revisit in Q3",
+            "waivers": [],
         }
     ]
+    assert snapshot == Decision.objects.get(pilot__title=closed["title"]).snapshot
+    assert (snapshot["stage"], snapshot["gates"][0]["gate"]) == (
+        "awaiting_decision",
+        "1. Business ownership",
+    )
     assert list(closed["gates"]) == GATE_KEYS
 
 
