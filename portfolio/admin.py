@@ -23,6 +23,7 @@ from portfolio.models import (
     StallEvent,
     SuccessMetric,
     User,
+    Waiver,
 )
 from portfolio.selectors.charter import charter_missing_of, with_charter
 from portfolio.selectors.stalls import with_stall_flags
@@ -84,7 +85,16 @@ class StageChangeInline(ReadOnlyInline):
 class DecisionInline(ReadOnlyInline):
     model = Decision
     fk_name = "pilot"
-    fields = ["decided_on", "outcome", "decided_by", "rationale", "conditions"]
+    fields = ["decided_on", "outcome", "decided_by", "rationale", "conditions", "snapshot"]
+    readonly_fields = ["snapshot"]
+
+
+class WaiverInline(ReadOnlyInline):
+    """Waivers are recorded with their Scale and closed through `waiver_close`."""
+
+    model = Waiver
+    fields = ["gate", "objection", "waived_by", "reason", "condition", "owner", "due_on"]
+    readonly_fields = ["closed_on"]
 
 
 class DeferralInline(ReadOnlyInline):
@@ -176,6 +186,7 @@ class PilotAdmin(admin.ModelAdmin):
         KpiInline,
         StageChangeInline,
         DecisionInline,
+        WaiverInline,
         DeferralInline,
         RiskApprovalInline,
     ]

@@ -1,6 +1,7 @@
 """Bar charts drawn as SVG on the server: geometry here, markup in
 templates/portfolio/_bar_chart.html."""
 
+from datetime import date
 from decimal import Decimal
 
 from portfolio.models import CostCategory
@@ -63,4 +64,39 @@ def dashboard_charts(figures: dict) -> dict:
             ],
             series=["pilot", "transition"],
         ),
+    }
+
+
+LINE_WIDTH, LINE_HEIGHT, LINE_PAD = 300, 120, 12
+
+
+def metric_chart(
+    readings: list[tuple[date, Decimal]], *, baseline: Decimal | None, target: Decimal | None
+) -> dict | None:
+    """Geometry of a small line chart of a metric's readings, with its baseline and
+    target as horizontal lines (coordinates in a 300 x 120 viewBox); None without
+    readings. The markup (templates/portfolio/pilot/brief.html) states it in words too."""
+    if not readings:
+        return None
+    values = [float(value) for _, value in readings]
+    marks = [float(v) for v in (baseline, target) if v is not None]
+    low, high = min(values + marks), max(values + marks)
+    span = (high - low) or 1.0
+
+    def y(value: float) -> float:
+        share = (value - low) / span
+        return round(LINE_HEIGHT - LINE_PAD - share * (LINE_HEIGHT - 2 * LINE_PAD), 1)
+
+    step = (LINE_WIDTH - 2 * LINE_PAD) / max(len(values) - 1, 1)
+    points = [
+        {"x": round(LINE_PAD + index * step, 1), "y": y(value), "on": on, "value": raw}
+        for index, ((on, raw), value) in enumerate(zip(readings, values, strict=True))
+    ]
+    return {
+        "width": LINE_WIDTH,
+        "height": LINE_HEIGHT,
+        "points": points,
+        "path": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "baseline_y": None if baseline is None else y(float(baseline)),
+        "target_y": None if target is None else y(float(target)),
     }

@@ -20,6 +20,7 @@ from portfolio.models import (
     SuccessMetric,
     User,
 )
+from portfolio.services.decisions import WaiverInput
 from portfolio.services.parts import CONFLICT_MESSAGE, edit_version
 
 STATES = [
@@ -116,11 +117,66 @@ class StageMoveForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Outcome.choices)
+    """A stage-gate decision, with the stage and the version of the pilot it is shown
+    for, and for a Scale one waiver per gate (or objection) still open: `needs`, from
+    `selectors.decisions.scale_gaps`. `cleaned_data` is what `decision_record` takes."""
+
+    outcome = forms.ChoiceField(choices=[("", "Choose an outcome"), *Outcome.choices])
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     conditions = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
     )
+    stage = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    version = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+    WAIVER_PARTS = ("reason", "condition", "owner", "due_on")
+
+    def __init__(self, *args, needs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs = list(needs)
+        for need in self.needs:
+            self.fields[f"{need.key}-reason"] = forms.CharField(
+                label="Why it is waived",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=5000,
+                required=False,
+            )
+            self.fields[f"{need.key}-condition"] = forms.CharField(
+                label="Condition attached", max_length=5000, required=False
+            )
+            self.fields[f"{need.key}-owner"] = forms.ModelChoiceField(
+                queryset=User.objects.filter(is_active=True),
+                required=False,
+                label="Owner (closes it)",
+            )
+            self.fields[f"{need.key}-due_on"] = forms.DateField(
+                widget=DateInput, required=False, label="Closed by"
+            )
+
+    def waivers(self) -> list[tuple]:
+        """Each waiver to record with a Scale: (the need, its four bound fields)."""
+        return [
+            (need, [self[f"{need.key}-{part}"] for part in self.WAIVER_PARTS])
+            for need in self.needs
+        ]
+
+    def clean(self):
+        data = super().clean()
+        given = []
+        for need in self.needs:
+            values = {part: data.pop(f"{need.key}-{part}", None) for part in self.WAIVER_PARTS}
+            if any(values.values()):
+                given.append(
+                    WaiverInput(
+                        key=need.key,
+                        reason=values["reason"] or "",
+                        condition=values["condition"] or "",
+                        owner=values["owner"],
+                        due_on=values["due_on"],
+                    )
+                )
+        data["waivers"] = given if data.get("outcome") == Outcome.SCALE else []
+        return data
 
 
 class DeferralForm(forms.Form):
@@ -131,8 +187,6 @@ class RiskApprovalForm(forms.Form):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
     )
-
-
 
 
 # Forms that create and edit a pilot and its parts. They shape and check the input;

@@ -8,10 +8,12 @@ import factory
 from gates import services as gate_services
 from gates.models import Criterion, Gate
 from portfolio.forms import PilotForm
-from portfolio.models import BusinessUnit, Pilot, Role, User
+from portfolio.models import BusinessUnit, ConditionDecision, Pilot, Role, User
+from portfolio.selectors.decisions import decision_version, scale_gaps
+from portfolio.services.decisions import WaiverInput
 from portfolio.services.lifecycle import pilot_stage_move
-from portfolio.services.parts import metric_set, path_item_add
-from portfolio.services.pilots import pilot_create
+from portfolio.services.parts import condition_decide, kpi_add, metric_set, path_item_add
+from portfolio.services.pilots import pilot_create, pilot_update
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -51,9 +53,7 @@ def make_chartered_pilot(*, owner: User, **fields):
         target=60,
         direction="decrease",
     )
-    path_item_add(
-        pilot=pilot, kind="system", description="Contact-centre platform", owner=owner
-    )
+    path_item_add(pilot=pilot, kind="system", description="Contact-centre platform", owner=owner)
     return pilot
 
 
@@ -116,3 +116,55 @@ def charter_data(pilot, **changes) -> dict:
     data = {name: form[name].value() for name in form.fields}
     data.update(changes)
     return {f"charter-{name}": "" if value is None else value for name, value in data.items()}
+
+
+def close_out(pilot) -> None:
+    """Answer a pilot's close-out questions: a delivery owner, a production KPI with
+    its horizon, every pilot condition decided (made permanent)."""
+    if pilot.delivery_owner_id is None:
+        delivery = UserFactory(email="delivery@example.com", name="Dana Delivery")
+        pilot_update(pilot=pilot, delivery_owner=delivery)
+    if not pilot.production_kpis.exists():
+        kpi_add(pilot=pilot, kind="business", name="Hours of manual review", horizon_months=12)
+    for condition in pilot.conditions.filter(decision=ConditionDecision.UNDECIDED):
+        condition_decide(condition=condition, decision=ConditionDecision.PERMANENT)
+
+
+WAIVER_DUE = date(2099, 12, 31)
+
+
+def scale_waivers(pilot, *, owner: User, due_on: date = WAIVER_DUE) -> list[WaiverInput]:
+    """A waiver for every gate (or open objection) a Scale of the pilot needs one for."""
+    return [
+        WaiverInput(
+            key=need.key,
+            reason=f"Accepted risk on {need.gate.name}",
+            condition=f"Close {need.gate.name} before go-live",
+            owner=owner,
+            due_on=due_on,
+        )
+        for need in scale_gaps(pilot).waivers
+    ]
+
+
+def scale_ready(pilot, *, by: User) -> dict:
+    """Make a pilot's Scale possible without meeting its criteria: the close-out
+    answered and a waiver for each open gate, owned by `by`. The keyword arguments to
+    give `decision_record` with the Scale."""
+    close_out(pilot)
+    return {"waivers": scale_waivers(pilot, owner=by)}
+
+
+def decision_data(pilot, *, waivers: list[WaiverInput] = (), **fields) -> dict:
+    """What the pilot page's decision form posts: the stage and version of the pilot it
+    is shown for (the pilot as it is now), the `fields` given, and each waiver."""
+    current = Pilot.objects.get(pk=pilot.pk)
+    data = {"stage": current.stage, "version": decision_version(current), **fields}
+    for waiver in waivers:
+        data |= {
+            f"{waiver.key}-reason": waiver.reason,
+            f"{waiver.key}-condition": waiver.condition,
+            f"{waiver.key}-owner": waiver.owner.pk if waiver.owner else "",
+            f"{waiver.key}-due_on": waiver.due_on.isoformat() if waiver.due_on else "",
+        }
+    return data

@@ -93,6 +93,7 @@ RATIONALES: dict[str, tuple[str, ...]] = {
 SCALE_CONDITIONS: tuple[str, ...] = tuple(_lifecycle["scale_conditions"])
 DEFERRAL_REASONS: tuple[str, ...] = tuple(_lifecycle["deferral_reasons"])
 RISK_APPROVAL_NOTE: str = _lifecycle["risk_approval_note"]
+WAIVER: dict[str, Any] = _lifecycle["waiver"]
 
 # --- charter.toml: path items, conditions, KPIs and the notes on readings and costs
 

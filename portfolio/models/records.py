@@ -1,5 +1,7 @@
-"""Records written once: the base class, and the stage-gate decisions, deferrals and
-risk approvals of a pilot."""
+"""Records written once: the base class, and the stage-gate decisions (with the snapshot
+of what the decision maker saw), deferrals, risk approvals and gate waivers of a pilot."""
+
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,8 +15,6 @@ class Outcome(models.TextChoices):
     REDESIGN = "redesign", "Redesign"
     STOP = "stop", "Stop"
     RESEARCH = "research", "Research"
-
-
 
 
 class ImmutableRecord(models.Model):
@@ -43,6 +43,12 @@ class Decision(ImmutableRecord):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    snapshot = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="What the decision maker saw, frozen when the decision was recorded",
+    )
 
     class Meta:
         ordering = ["decided_on", "id"]
@@ -84,3 +90,40 @@ class RiskApproval(ImmutableRecord):
 
     def __str__(self) -> str:
         return f"Risk approved on {self.approved_on}"
+
+
+class Waiver(ImmutableRecord):
+    """A gate left open (or an objection overruled) at a Scale, on a named condition,
+    with an owner and a date by which it must be closed. Recorded with its Scale, never
+    edited: closing it (`services.decisions.waiver_close`) is the one update allowed."""
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="waivers")
+    gate = models.ForeignKey("gates.Gate", on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey(
+        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="waivers"
+    )
+    objection = models.ForeignKey(
+        "gates.SignOff",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The open objection this waiver overrules",
+    )
+    waived_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    condition = models.TextField(help_text="The condition attached to the waiver")
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="waivers_owned")
+    due_on = models.DateField(help_text="The date by which the waived gate must be closed")
+    closed_on = models.DateField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["gate__number", "id"]
+        indexes = [models.Index(fields=["pilot", "closed_on"])]
+
+    def __str__(self) -> str:
+        return f"Waiver of gate {self.gate_id} until {self.due_on}"
+
+    def is_overdue(self, as_of: date) -> bool:
+        return self.closed_on is None and self.due_on < as_of

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.db.models import (
     Case,
     Count,
+    Exists,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -21,7 +23,16 @@ from gates.models import (
     GateStatus,
     Readiness,
 )
-from portfolio.models import CostCategory, CostLine, CostPhase, Decision, Outcome, Pilot, Stage
+from portfolio.models import (
+    CostCategory,
+    CostLine,
+    CostPhase,
+    Decision,
+    Outcome,
+    Pilot,
+    Stage,
+    Waiver,
+)
 from portfolio.selectors.conditions import (
     blocked_condition,
     decided_condition,
@@ -163,6 +174,8 @@ def dashboard_figures(*, as_of: date) -> dict:
         process_change=Count("id", filter=process_change_condition()),
         past_end=Count("id", filter=past_end_condition(as_of)),
         past_end_decided=Count("id", filter=past_end_condition(as_of) & decided_condition()),
+        scaled_with_open_waivers=Count("id", filter=_scaled_with_open_waivers()),
+        scaled_with_overdue_waivers=Count("id", filter=_scaled_with_open_waivers(due_before=as_of)),
     )
     ages = Pilot.objects.filter(stalled_condition(as_of)).aggregate(
         **{
@@ -206,11 +219,29 @@ def dashboard_figures(*, as_of: date) -> dict:
             for phase in CostPhase.values
         },
         "stop_reasons": stop_reasons,
+        "open_waivers": open_waivers(),
         "decision_rate": round(100 * counts["past_end_decided"] / past_end) if past_end else None,
         "median_days_awaiting": _median_days_awaiting(
             as_of=as_of, count=counts[Stage.AWAITING_DECISION]
         ),
     }
+
+
+def _scaled_with_open_waivers(*, due_before: date | None = None) -> Q:
+    """Scaling or in production with a waiver still open (and due before a day)."""
+    waivers = Waiver.objects.filter(pilot=OuterRef("pk"), closed_on__isnull=True)
+    if due_before is not None:
+        waivers = waivers.filter(due_on__lt=due_before)
+    return Q(stage__in=[Stage.SCALING, Stage.IN_PRODUCTION]) & Q(Exists(waivers))
+
+
+def open_waivers() -> list[Waiver]:
+    """Every waiver still open, the soonest due first, with its pilot, gate and owner."""
+    return list(
+        Waiver.objects.filter(closed_on__isnull=True)
+        .select_related("pilot", "gate", "owner")
+        .order_by("due_on", "id")
+    )
 
 
 def decisions_between(*, start: date, end: date) -> QuerySet[Decision]:

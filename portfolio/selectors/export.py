@@ -20,7 +20,7 @@ from gates.models import (
     GATE_KEYS,
     GateStatus,
 )
-from portfolio.models import CostLine, CostPhase, Decision, Pilot, Stage
+from portfolio.models import CostLine, CostPhase, Decision, Pilot, Stage, Waiver
 from portfolio.selectors.charter import charter_missing_of, with_charter
 from portfolio.selectors.stalls import stall_signals_of, with_stall_state
 
@@ -53,7 +53,14 @@ def export_queryset(*, as_of: date) -> QuerySet[Pilot]:
         .prefetch_related(
             Prefetch(
                 "decisions",
-                queryset=Decision.objects.select_related("decided_by").order_by("decided_on", "id"),
+                queryset=Decision.objects.select_related("decided_by")
+                .prefetch_related(
+                    Prefetch(
+                        "waivers",
+                        queryset=Waiver.objects.select_related("gate", "owner").order_by("id"),
+                    )
+                )
+                .order_by("decided_on", "id"),
             ),
             Prefetch("gate_statuses", queryset=GateStatus.objects.select_related("gate")),
         )
@@ -104,6 +111,18 @@ def pilot_export_row(pilot: Pilot, *, as_of: date) -> dict:
                 "decided_by": decision.decided_by.email,
                 "rationale": decision.rationale,
                 "conditions": decision.conditions,
+                "waivers": [
+                    {
+                        "gate": waiver.gate.key,
+                        "reason": waiver.reason,
+                        "condition": waiver.condition,
+                        "owner": waiver.owner.email,
+                        "due_on": waiver.due_on.isoformat(),
+                        "closed_on": waiver.closed_on.isoformat() if waiver.closed_on else None,
+                    }
+                    for waiver in decision.waivers.all()
+                ],
+                "snapshot": decision.snapshot,
             }
             for decision in pilot.decisions.all()
         ],

@@ -1,9 +1,11 @@
 """A pilot's life: stage moves, stage-gate decisions, deferrals and risk approvals.
 
 The legal moves and what each outcome does are `portfolio.stages`; these functions
-enforce them, with decision rights and the dates of each step.
+enforce them, with decision rights and the dates of each step. What a Scale needs,
+its waivers and each decision's snapshot are `portfolio.services.decisions`.
 """
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +25,13 @@ from portfolio.models import (
 )
 from portfolio.rules import can_decide_pilot, is_risk_owner, refusal
 from portfolio.selectors.charter import pilot_charter_missing
+from portfolio.selectors.decisions import pilot_gate_states
+from portfolio.services.decisions import (
+    WaiverInput,
+    decision_check_current,
+    decision_outcome_effects,
+    waivers_save,
+)
 from portfolio.stages import DECISION_FROM, MANUAL_MOVES, OUTCOME_STAGE
 
 
@@ -141,22 +150,41 @@ def decision_record(
     rationale: str,
     conditions: str = "",
     on: date | None = None,
+    stage: str | None = None,
+    version: str | None = None,
+    waivers: Sequence[WaiverInput] = (),
 ) -> Decision:
     """Record a stage-gate decision and move the pilot where it sends it.
 
-    1. Check decision rights, the stage, the rationale and, for a high-risk Scale,
-       the risk owner's approval.
-    2. Move the stage with a conditional update: of two decisions taken at once, the
-       second finds the stage changed and is refused before it writes anything.
-    3. Write the decision, superseding the previous one (decisions are only ever
-       appended, so the previous one is the last recorded).
+    1. Lock the pilot's row and read it again: a decision taken on a pilot no longer in
+       the `stage`, or no longer the `version`, the form was shown for is refused (of
+       two decisions posted at once, the second waits for the first and finds the
+       pilot changed), before anything is written.
+    2. Check decision rights, the stage, the rationale, for a high-risk Scale the risk
+       owner's approval, and for a Scale every gate met or waived and the close-out
+       answered (`services.decisions`).
+    3. Freeze what the decision maker saw (the snapshot); a Stop or Research withdraws
+       the undecided pilot conditions.
+    4. Move the stage with a conditional update, then write the decision, superseding
+       the previous one (decisions are only appended: it is the last recorded), and
+       the waivers recorded with a Scale.
     """
-    _check_decision(pilot=pilot, outcome=outcome, by=by, rationale=rationale)
+    pilot_check_decision_rights(pilot=pilot, user=by)
+    current = decision_check_current(pilot=pilot, stage=stage, version=version)
+    _check_decision(pilot=current, outcome=outcome, by=by, rationale=rationale)
     to_stage = OUTCOME_STAGE[Outcome(outcome)]
     if to_stage == Stage.PILOTING:
-        _require_charter(pilot)
-    on = _effective_date(pilot, on)
-    previous = pilot.decisions.order_by("-id").first()
+        _require_charter(current)
+    on = _effective_date(current, on)
+    new_waivers, snapshot = decision_outcome_effects(
+        pilot=current,
+        outcome=outcome,
+        by=by,
+        on=on,
+        gates=pilot_gate_states(current),
+        waivers=list(waivers),
+    )
+    previous = current.decisions.order_by("-id").first()
     pilot_stage_record(
         pilot=pilot,
         to_stage=to_stage,
@@ -172,9 +200,11 @@ def decision_record(
         rationale=rationale.strip(),
         conditions=conditions.strip(),
         supersedes=previous,
+        snapshot=snapshot,
     )
     decision.full_clean()
     decision.save()
+    waivers_save(decision=decision, waivers=new_waivers)
     return decision
 
 

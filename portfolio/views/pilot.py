@@ -2,10 +2,12 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms import Form
 from django.http import (
     HttpRequest,
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rules import has_perm
 
 from gates.forms import checklist_with_forms
+from portfolio.charts import metric_chart
 from portfolio.editing import Editing, part_sections
 from portfolio.forms import (
     DecisionForm,
@@ -29,17 +32,20 @@ from portfolio.forms import (
 from portfolio.lib.forms import submit
 from portfolio.models import Outcome, Pilot, RiskTier, Stage
 from portfolio.rules import pilot_for_user
+from portfolio.selectors.brief import decision_brief, decision_state, pilot_waivers
 from portfolio.selectors.charter import charter_missing_of
+from portfolio.selectors.decisions import metric_summary
 from portfolio.selectors.pilot_page import pilot_page_queryset
 from portfolio.selectors.stalls import SIGNALS, stall_signals_of
 from portfolio.selectors.timeline import pilot_timeline
+from portfolio.services.decisions import STALE_MESSAGE
 from portfolio.services.lifecycle import (
     decision_defer,
     decision_record,
     pilot_stage_move,
     risk_approval_record,
 )
-from portfolio.stages import DECISION_FROM, MANUAL_MOVES, MOVE_LABELS
+from portfolio.stages import DECISION_FROM, MANUAL_MOVES, MOVE_LABELS, OUTCOME_STAGE
 
 # The newest entries of a pilot's history its page shows; the rest on its history page.
 TIMELINE_ON_PAGE = 30
@@ -56,7 +62,7 @@ def _stage_actions(user, pilot: Pilot) -> dict:
             if stage in moves and has_perm("portfolio.edit_pilot", user, pilot)
         ],
         "outcomes": [
-            (outcome, outcome.label)
+            (outcome, outcome.label, Stage(OUTCOME_STAGE[outcome]).label)
             for outcome in Outcome
             if can_decide and pilot.stage in DECISION_FROM[outcome]
         ],
@@ -75,21 +81,30 @@ def _pilot_page(
     done: str = "",
     panel: str = "stage",
     editing: Editing | None = None,
+    htmx_status: bool = False,
     **forms,
 ) -> HttpResponse:
     """The pilot page, or for an htmx request only one of its panels (`panel`, a
     template of templates/portfolio/pilot/), with the action forms given (bound, with
-    their errors) or fresh ones, and the section `editing` names in edit mode."""
+    their errors) or fresh ones, and the section `editing` names in edit mode. An htmx
+    panel answers 200 unless `htmx_status` (the stage panel swaps a 400 or 409 too)."""
     as_of = timezone.localdate()
     pilot = pilot_for_user(request.user, pilot_id, queryset=pilot_page_queryset(as_of=as_of))
     can_edit = has_perm("portfolio.edit_pilot", request.user, pilot)
     editing = editing or Editing("")
+    actions = _stage_actions(request.user, pilot)
     context = {
         "pilot": pilot,
         "days_in_stage": pilot.days_in_stage(as_of),
-        "actions": _stage_actions(request.user, pilot),
+        "actions": actions,
         "move_form": forms.get("move_form"),
-        "decision_form": forms.get("decision_form") or DecisionForm(),
+        **_decision_context(
+            pilot,
+            actions,
+            as_of=as_of,
+            form=forms.get("decision_form"),
+            stale=forms.get("decision_stale"),
+        ),
         "deferral_form": forms.get("deferral_form") or DeferralForm(),
         "risk_form": forms.get("risk_form") or RiskApprovalForm(),
         "done": done,
@@ -114,13 +129,52 @@ def _pilot_page(
         if panel == "part_section":
             context["section"] = context["sections"][editing.kind]
         # htmx swaps only successful responses: a refusal comes back as 200, with errors.
-        response = render(request, f"portfolio/pilot/{panel}.html", context)
+        response = render(
+            request, f"portfolio/pilot/{panel}.html", context, status=status if htmx_status else 200
+        )
     else:
         timeline = pilot_timeline(pilot=pilot)
         context.update(timeline=timeline[:TIMELINE_ON_PAGE], timeline_total=len(timeline))
         response = render(request, "portfolio/pilot_detail.html", context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _decision_context(
+    pilot: Pilot,
+    actions: dict,
+    *,
+    as_of: date,
+    form: DecisionForm | None,
+    stale: tuple[str, dict] | None,
+) -> dict:
+    """The decision brief, the pilot's waivers, and the decision form: the one given
+    (with its errors), else a fresh one for the pilot as it is now (after a stale
+    post, with the refusal and what was typed)."""
+    waivers = pilot_waivers(pilot)
+    context = {
+        "waivers": waivers,
+        "overdue_waivers": [waiver for waiver in waivers if waiver.is_overdue(as_of)],
+        "brief": None,
+        "decision_form": form,
+        "decision_stale": stale[0] if stale else "",
+    }
+    if not actions["outcomes"] and pilot.stage != Stage.AWAITING_DECISION:
+        return context
+    state = decision_state(pilot)
+    context["brief"] = decision_brief(pilot, state=state, as_of=as_of)
+    metric = getattr(pilot, "success_metric", None)
+    if context["brief"] and metric is not None:
+        context["brief"]["metric"] = metric_summary(pilot)
+        context["brief"]["chart"] = metric_chart(
+            [(r.measured_on, r.value) for r in metric.readings.all()],
+            baseline=metric.baseline,
+            target=metric.target,
+        )
+    if form is None:
+        initial = {**(stale[1] if stale else {}), "stage": pilot.stage, "version": state.version}
+        context["decision_form"] = DecisionForm(needs=state.gaps.waivers, initial=initial)
+    return context
 
 
 def _metric_form(pilot: Pilot, editing: Editing) -> MetricForm:
@@ -158,7 +212,11 @@ def pilot_detail(request: HttpRequest, pilot_id: int) -> HttpResponse:
 @login_required
 def pilot_history(request: HttpRequest, pilot_id: int) -> HttpResponse:
     pilot = pilot_for_user(request.user, pilot_id)
-    context = {"pilot": pilot, "timeline": pilot_timeline(pilot=pilot)}
+    context = {
+        "pilot": pilot,
+        "timeline": pilot_timeline(pilot=pilot),
+        "decisions": pilot.decisions.select_related("decided_by").order_by("-id"),
+    }
     return render(request, "portfolio/pilot_history.html", context)
 
 
@@ -181,15 +239,6 @@ STAGE_ACTIONS = {
         pilot_stage_move,
         "move_form",
         lambda pilot, form: f"The pilot is now {pilot.get_stage_display().lower()}.",
-    ),
-    "decide": StageAction(
-        "portfolio.decide_pilot",
-        DecisionForm,
-        decision_record,
-        "decision_form",
-        lambda pilot, form: "Decision recorded: "
-        + dict(Outcome.choices).get(form.cleaned_data.get("outcome"), "")
-        + ".",
     ),
     "defer": StageAction(
         "portfolio.decide_pilot",
@@ -227,7 +276,32 @@ def pilot_move(request: HttpRequest, pilot_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def pilot_decide(request: HttpRequest, pilot_id: int) -> HttpResponse:
-    return _stage_action(request, pilot_id, "decide")
+    """Record a stage-gate decision. A refusal comes back in the page or the stage
+    panel: 400 with what is missing, 409 with the pilot as it is now when it changed
+    since the form was shown (and a fresh form keeping what was typed)."""
+    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.decide_pilot")
+    form = DecisionForm(request.POST, needs=decision_state(pilot).gaps.waivers)
+    submit(form, partial(decision_record, pilot=pilot, by=request.user))
+    if form.has_error(NON_FIELD_ERRORS, code="conflict"):
+        typed = {name: form.data.get(name, "") for name in ("outcome", "rationale", "conditions")}
+        return _pilot_page(
+            request,
+            pilot_id,
+            status=409,
+            htmx_status=True,
+            decision_stale=(STALE_MESSAGE, typed),
+        )
+    if form.errors:
+        return _pilot_page(request, pilot_id, status=400, htmx_status=True, decision_form=form)
+    outcome = Outcome(form.cleaned_data["outcome"])
+    return _stage_action_done(
+        request,
+        pilot_id,
+        form_name="decision_form",
+        form=form,
+        done=f"Decision recorded: {outcome.label}; the pilot is now "
+        f"{Stage(OUTCOME_STAGE[outcome]).label.lower()}.",
+    )
 
 
 @require_POST

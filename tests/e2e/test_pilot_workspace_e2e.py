@@ -10,12 +10,15 @@ from django.utils import timezone
 from gates.models import Criterion, Evidence, SignOff
 from gates.services import evidence_submit
 from portfolio.models import Decision, Pilot, Role, Stage
-from portfolio.services.parts import cost_line_add
+from portfolio.selectors.decisions import scale_gaps
+from portfolio.services.parts import cost_line_add, reading_add
 from portfolio.services.pilots import pilot_update
 from tests.e2e.conftest import sign_in
 from tests.factories import (
     BusinessUnitFactory,
     UserFactory,
+    close_out,
+    gate_meet,
     make_awaiting_pilot,
     make_chartered_pilot,
     reviewer,
@@ -164,7 +167,12 @@ def test_a_reviewer_accepts_and_signs_off_and_an_outsider_is_refused(
 def test_an_executive_records_scale(page, live_server, screenshot):
     UserFactory(email="erin@example.com", name="Erin Executive", role=Role.EXECUTIVE)
     alice = UserFactory(email="alice@example.com", name="Alice Owner")
-    pilot = make_awaiting_pilot(owner=alice, entered_on=timezone.localdate() - timedelta(days=3))
+    pilot = make_awaiting_pilot(
+        owner=alice, entered_on=timezone.localdate() - timedelta(days=3), risk_tier="low"
+    )
+    for key in ("ownership", "integration", "value"):  # ready: every gate of its tier met
+        gate_meet(pilot=pilot, key=key, by=alice)
+    close_out(pilot)
     sign_in(page, live_server, "erin@example.com", PASSWORD)
     page.goto(f"{live_server.url}/pilots/{pilot.id}/")
 
@@ -224,3 +232,71 @@ def test_the_second_of_two_editors_sees_the_current_values(page, live_server, sc
     screenshot(page, "edit-conflict")
     pilot.refresh_from_db()
     assert pilot.summary == "Changed meanwhile"
+
+
+def test_a_decision_maker_reads_the_brief_is_refused_scale_records_waivers_and_scales(
+    browser, live_server, screenshot
+):
+    # given: alice's low-risk pilot awaits decision, close-out answered, no gate met
+    alice = UserFactory(email="alice@example.com", name="Alice Owner")
+    pilot = make_awaiting_pilot(
+        owner=alice, entered_on=timezone.localdate() - timedelta(days=12), risk_tier="low"
+    )
+    close_out(pilot)
+    reading_add(pilot=pilot, measured_on=timezone.localdate() - timedelta(days=5), value=70)
+    # The refusal comes back as a 400, which the browser logs: that alone is expected.
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        sign_in(page, live_server, "alice@example.com", PASSWORD)
+        page.goto(f"{live_server.url}/pilots/{pilot.id}/")
+
+        # when: she reads the brief
+        brief = page.locator("#decision-brief")
+        assert "awaiting decision for 12 days" in brief.inner_text()
+        assert "latest reading 70" in brief.inner_text()
+        assert "gate 3. Workflow integration: 4 required criteria not met" in brief.inner_text()
+        screenshot(page, "brief")
+
+        # when: she asks for a Scale without waivers
+        page.click("#stage-panel summary:has-text('Record a stage-gate decision')")
+        assert page.locator("#stage-panel select[name=outcome]").input_value() == ""
+        page.select_option("#stage-panel select[name=outcome]", "scale")
+        page.fill("#stage-panel textarea[name=rationale]", "Value proven")
+        page.click("#stage-panel button:has-text('Record the decision')")
+
+        # then: refused, with what is missing, in the panel
+        refusal = page.locator(
+            "#stage-panel p.error", has_text="A Scale needs what is still missing"
+        )
+        refusal.wait_for()
+        assert "gate 1. Business ownership" in refusal.inner_text()
+        assert "gate 4. Value measurement" in refusal.inner_text()
+        screenshot(page, "scale-refused")
+        assert not Decision.objects.exists()
+
+        # when: she records a waiver for each open gate and decides again
+        for need in scale_gaps(pilot).waivers:
+            page.fill(f"[name='{need.key}-reason']", f"{need.gate.name} is not in the way yet")
+            page.fill(f"[name='{need.key}-condition']", f"Close {need.gate.name} before wave 2")
+            page.select_option(f"[name='{need.key}-owner']", label="Alice Owner")
+            page.fill(f"[name='{need.key}-due_on']", "2099-12-31")
+        page.click("#stage-panel button:has-text('Record the decision')")
+
+        # then: scaled, with the waivers and the snapshot on the page
+        page.locator("#stage-panel h2:has-text('Stage: Scaling')").wait_for()
+        assert page.locator("#decision-brief").inner_text().strip() == ""
+        page.click("#stage-panel summary:has-text('What the decision maker saw')")
+        snapshot = page.locator("#stage-panel .snapshot").inner_text()
+        assert "1. Business ownership: open, 0 of 2 required criteria met" in snapshot
+        assert "Close Workflow integration before wave 2" in snapshot
+        screenshot(page, "scaled-with-waivers")
+    finally:
+        context.close()
+    decision = Decision.objects.get(pilot=pilot)
+    assert (decision.outcome, decision.waivers.count()) == ("scale", 3)
+    assert [e for e in errors if "status of 400" not in e] == []

@@ -1,11 +1,20 @@
 from datetime import date
 
+from django.contrib import admin as django_admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portfolio.models import Pilot, StageChange
-from tests.factories import UserFactory, make_awaiting_pilot, make_chartered_pilot, make_pilot
+from portfolio.admin import PilotAdmin
+from portfolio.models import Decision, Pilot, RiskApproval, StageChange, Waiver
+from portfolio.services.lifecycle import decision_record
+from tests.factories import (
+    UserFactory,
+    make_awaiting_pilot,
+    make_chartered_pilot,
+    make_pilot,
+    scale_ready,
+)
 
 
 def changelist_queries(client, **params) -> int:
@@ -66,6 +75,7 @@ def test_it_creates_a_pilot_through_the_service(admin_client, unit):
                     "production_kpis",
                     "stage_changes",
                     "decisions",
+                    "waivers",
                     "deferrals",
                     "risk_approvals",
                 ]
@@ -136,3 +146,28 @@ def test_it_rederives_readiness_when_a_criterion_changes(admin_client, alice):
     )
 
     assert pilot.gate_statuses.get(gate__key="data").status == "open"
+
+
+def test_it_never_edits_nor_deletes_decisions_risk_approvals_or_waivers(admin_client, alice):
+    # given: a pilot scaled with waivers
+    pilot = make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 5), risk_tier="low")
+    decision_record(
+        pilot=pilot, outcome="scale", by=alice, rationale="Go", **scale_ready(pilot, by=alice)
+    )
+    request = admin_client.get(f"/admin/portfolio/pilot/{pilot.id}/change/").wsgi_request
+
+    # when
+    inlines = {
+        inline.model: inline
+        for inline in PilotAdmin(Pilot, django_admin.site).get_inline_instances(request, pilot)
+    }
+
+    # then
+    for model in (Decision, RiskApproval, Waiver):
+        inline = inlines[model]
+        assert not inline.has_add_permission(request, pilot)
+        assert not inline.has_change_permission(request, pilot)
+        assert not inline.has_delete_permission(request, pilot)
+        assert model not in django_admin.site._registry
+    page = admin_client.get(f"/admin/portfolio/pilot/{pilot.id}/change/").content.decode()
+    assert "Accepted risk on Workflow integration" in page

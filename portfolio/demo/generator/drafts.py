@@ -28,6 +28,7 @@ from portfolio.models import (
     StageChange,
     SuccessMetric,
     User,
+    Waiver,
 )
 
 # Rows per INSERT where the database allows it (SQLite caps parameters lower itself).
@@ -91,6 +92,7 @@ WRITE_ORDER = (
     Decision,
     Deferral,
     RiskApproval,
+    Waiver,
     Evidence,
     SignOff,
 )

@@ -2,6 +2,7 @@
 decision behind each step that took one, deferrals, and risk approvals."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from portfolio.demo import prose
 from portfolio.demo.figures import figure
@@ -16,6 +17,7 @@ from portfolio.models import (
     Stage,
     StageChange,
     User,
+    Waiver,
 )
 from portfolio.stages import OUTCOME_STAGE
 
@@ -54,6 +56,7 @@ def history_add(generation: Generation, rows: Rows, draft: Draft) -> None:
             decision.supersedes = previous
             rows.add(decision)
             _before_decision_add(generation, rows, draft, since=awaiting_since, decision=decision)
+            _waiver_add(generation, rows, draft, decision)
             previous, by = decision, decider
             outcome = Outcome(decision.outcome).label
             reason = REASONS["decided"].format(outcome=outcome, rationale=decision.rationale)
@@ -93,6 +96,74 @@ def _decision(
             target=draft.context["target"],
         ),
         conditions=rng.choice(prose.SCALE_CONDITIONS) if outcome == Outcome.SCALE else "",
+        snapshot=_snapshot(draft, from_stage=from_stage, on=on),
+    )
+
+
+def _snapshot(draft: Draft, *, from_stage: str, on: date) -> dict:
+    """What the decision maker saw, as `selectors.decisions.decision_snapshot` keeps it,
+    built from the draft alone (no query): the metric's last result against its target."""
+    use_case = draft.use_case
+    return {
+        "as_of": on.isoformat(),
+        "stage": from_stage,
+        "risk_tier": draft.pilot.risk_tier,
+        "gates": [],
+        "objections": [],
+        "metric": {
+            "name": use_case.metric,
+            "unit": use_case.unit,
+            "direction": use_case.direction,
+            "baseline": _plain(draft.baseline),
+            "target": _plain(draft.target),
+            "latest": {
+                "value": _plain(draft.value_at(draft.result)),
+                "measured_on": on.isoformat(),
+            },
+            "target_reached": draft.result >= 1,
+        },
+        "costs": {},
+        "conditions": {},
+        "waivers": [],
+    }
+
+
+def _plain(value) -> str:
+    return f"{round(Decimal(value), 2):f}"
+
+
+def _waiver_add(generation: Generation, rows: Rows, draft: Draft, decision: Decision) -> None:
+    """Every fourth first Scale (by pilot id, so no random draw shifts the later pilots)
+    waives the governance gate, with the delivery owner to close it."""
+    if decision.outcome != Outcome.SCALE or decision.supersedes is not None:
+        return
+    if draft.pilot.id % 4:
+        return
+    owner = draft.pilot.delivery_owner or draft.pilot.deployment_owner
+    if owner is None:
+        return
+    gate = generation.criteria["governance"][0].gate
+    due_on = decision.decided_on + timedelta(days=prose.WAIVER["due_days"])
+    waiver = Waiver(
+        pilot_id=draft.pilot.id,
+        gate_id=gate.id,
+        decision=decision,
+        waived_by_id=decision.decided_by_id,
+        reason=prose.WAIVER["reason"],
+        condition=prose.WAIVER["condition"],
+        owner_id=owner.id,
+        due_on=due_on,
+    )
+    rows.add(waiver)
+    decision.snapshot["waivers"].append(
+        {
+            "gate": str(gate),
+            "objection": None,
+            "reason": waiver.reason,
+            "condition": waiver.condition,
+            "owner": str(owner),
+            "due_on": due_on.isoformat(),
+        }
     )
 
 

@@ -30,6 +30,7 @@ from portfolio.models import (
     Stage,
     StageChange,
     User,
+    Waiver,
 )
 from portfolio.selectors.charter import charter_missing_of, with_charter
 from portfolio.selectors.stalls import SIGNALS, stall_signals_of, with_stall_state
@@ -361,3 +362,17 @@ def test_it_does_not_grow_the_number_of_queries_with_the_number_of_pilots(db):
     assert 0 <= extra_inserts <= 40
     # ...and reads, updates and savepoints do not depend on the number of pilots at all.
     assert large == small
+
+
+def test_it_gives_every_generated_decision_its_snapshot_and_some_scales_a_waiver(db):
+    # when
+    call_command("seed_demo", "--pilots", "60", stdout=StringIO())
+
+    # then
+    decisions = Decision.objects.exclude(pilot__title__in=[CONTACT_CENTRE, FINANCE_ANOMALIES])
+    assert decisions.exists() and not decisions.filter(snapshot={}).exists()
+    stopped = decisions.filter(outcome=Outcome.STOP).first()
+    assert stopped.snapshot["metric"]["target"] and stopped.snapshot["as_of"]
+    waiver = Waiver.objects.select_related("decision").first()
+    assert waiver.decision.outcome == Outcome.SCALE and waiver.gate.key == "governance"
+    assert waiver.decision.snapshot["waivers"][0]["condition"] == waiver.condition

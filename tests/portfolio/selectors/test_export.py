@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gates.models import GATE_KEYS
 from gates.services import signoff_record
-from portfolio.models import Pilot, Stage
+from portfolio.models import Decision, Pilot, Stage
 from portfolio.selectors.export import portfolio_export
 from portfolio.selectors.stalls import stall_signals_of, with_stall_state
 from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
@@ -22,6 +22,7 @@ from tests.factories import (
     gate_meet,
     make_awaiting_pilot,
     reviewer,
+    scale_ready,
 )
 
 ENTERED = date(2025, 1, 6)
@@ -65,9 +66,7 @@ def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, 
     )
     cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("100.5"))
     cost_line_add(pilot=pilot, category="data", phase="pilot", amount=Decimal("20"))
-    cost_line_add(
-        pilot=pilot, category="integration", phase="transition", amount=Decimal("5000")
-    )
+    cost_line_add(pilot=pilot, category="integration", phase="transition", amount=Decimal("5000"))
     decision_defer(pilot=pilot, by=alice, reason="Legal", on=ENTERED)
     decision_defer(pilot=pilot, by=alice, reason="Budget", on=ENTERED + timedelta(7))
     gate_meet(pilot=pilot, key="ownership", by=alice)
@@ -133,6 +132,7 @@ def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, 
     assert closed["business_unit"] == "Finance"
     assert (closed["stage"], closed["stalled"], closed["stall_signals"]) == ("stopped", False, [])
     assert closed["days_in_stage"] == 80
+    snapshot = closed["decisions"][0].pop("snapshot")
     assert closed["decisions"] == [
         {
             "outcome": "stop",
@@ -140,8 +140,14 @@ def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, 
             "decided_by": "erin@example.com",
             "rationale": "Definitions differ",
             "conditions": "Revisit in Q3",
+            "waivers": [],
         }
     ]
+    assert snapshot == Decision.objects.get(pilot__title=closed["title"]).snapshot
+    assert (snapshot["stage"], snapshot["gates"][0]["gate"]) == (
+        "awaiting_decision",
+        "1. Business ownership",
+    )
     assert list(closed["gates"]) == GATE_KEYS
 
 
@@ -171,7 +177,12 @@ def _portfolio_of(count: int, *, start: int) -> None:
             pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=owner, on=ENTERED + timedelta(2)
         )
         decision_record(
-            pilot=pilot, outcome="scale", by=owner, rationale="Go", on=ENTERED + timedelta(3)
+            pilot=pilot,
+            outcome="scale",
+            by=owner,
+            rationale="Go",
+            on=ENTERED + timedelta(3),
+            **scale_ready(pilot, by=owner),
         )
         criterion_meet(pilot=pilot, criterion=criteria("ownership")[0], by=owner)
         _object(pilot, key="data", function="legal")

@@ -24,7 +24,13 @@ from portfolio.services.parts import (
 )
 from portfolio.services.pilots import pilot_update
 from portfolio.views.pilot import TIMELINE_ON_PAGE
-from tests.factories import charter_data, make_awaiting_pilot, make_chartered_pilot, reviewer
+from tests.factories import (
+    charter_data,
+    make_awaiting_pilot,
+    make_chartered_pilot,
+    reviewer,
+    scale_ready,
+)
 
 DAY = date(2026, 3, 2)
 
@@ -84,9 +90,7 @@ def test_it_shows_changed_fields_with_their_labels_and_readable_values(alice, bo
 def test_it_lists_parts_added_changed_and_removed(alice):
     # given
     pilot = make_chartered_pilot(owner=alice)
-    condition = condition_add(
-        pilot=pilot, kind="data_access", description="Read access to the CRM"
-    )
+    condition = condition_add(pilot=pilot, kind="data_access", description="Read access to the CRM")
     cost_line_add(pilot=pilot, category="integration", phase="pilot", amount=10000)
 
     # when
@@ -168,7 +172,8 @@ def test_it_leaves_stage_moves_to_their_own_entries(alice):
 
 def test_it_shows_the_go_live_date_a_move_to_production_sets(alice, executive):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
-    decision_record(pilot=pilot, outcome="scale", by=executive, rationale="Go", on=DAY)
+    ready = scale_ready(pilot, by=executive)
+    decision_record(pilot=pilot, outcome="scale", by=executive, rationale="Go", on=DAY, **ready)
     pilot_stage_move(pilot=pilot, to_stage="in_production", by=alice, on=DAY)
 
     live = entry(pilot, "Pilot changed")

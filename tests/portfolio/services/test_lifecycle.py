@@ -23,7 +23,7 @@ from portfolio.services.lifecycle import (
     risk_approval_record,
 )
 from portfolio.services.pilots import pilot_update
-from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot
+from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot, scale_ready
 
 DAY = date(2025, 3, 3)
 LATER = DAY + timedelta(days=30)
@@ -61,7 +61,8 @@ def _in_stage(*, owner, stage: str, **fields) -> Pilot:
         Stage.STOPPED: "stop",
         Stage.RESEARCH: "research",
     }[stage]
-    decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY)
+    ready = scale_ready(pilot, by=owner) if outcome == "scale" else {}
+    decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY, **ready)
     if stage == Stage.IN_PRODUCTION:
         pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=owner, on=DAY)
     return pilot
@@ -284,7 +285,12 @@ def test_it_records_every_stage_change_of_a_pilot_s_life(alice, executive):
         pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY + timedelta(days=3)
     )
     decision_record(
-        pilot=pilot, outcome="scale", by=alice, rationale="Target hit", on=DAY + timedelta(days=4)
+        pilot=pilot,
+        outcome="scale",
+        by=alice,
+        rationale="Target hit",
+        on=DAY + timedelta(days=4),
+        **scale_ready(pilot, by=alice),
     )
     pilot_stage_move(
         pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=alice, on=DAY + timedelta(days=5)
@@ -351,6 +357,7 @@ def test_it_refuses_a_stale_stage_move_instead_of_applying_it_twice(alice, bob):
 def test_it_moves_the_pilot_where_the_decision_sends_it(alice, outcome, stage):
     # given
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
+    ready = scale_ready(pilot, by=alice) if outcome == "scale" else {}
 
     # when
     decision = decision_record(
@@ -360,6 +367,7 @@ def test_it_moves_the_pilot_where_the_decision_sends_it(alice, outcome, stage):
         rationale="  The numbers say so ",
         conditions=" Review in 3 months ",
         on=LATER,
+        **ready,
     )
 
     # then
@@ -539,12 +547,12 @@ def test_it_refuses_a_high_risk_scale_without_a_named_risk_owner(alice):
 def test_it_scales_a_high_risk_pilot_after_the_risk_owner_s_approval(alice, bob):
     # given
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
-    approval = risk_approval_record(
-        pilot=pilot, by=bob, note=" Controls in place ", on=DAY
-    )
+    approval = risk_approval_record(pilot=pilot, by=bob, note=" Controls in place ", on=DAY)
+
+    ready = scale_ready(pilot, by=alice)
 
     # when
-    decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER)
+    decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER, **ready)
 
     # then
     approval.refresh_from_db()
@@ -561,10 +569,14 @@ def test_it_needs_the_current_risk_owner_s_approval_not_a_former_one(alice, bob,
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="high", risk_owner=bob)
     risk_approval_record(pilot=pilot, by=bob)
     pilot_update(pilot=pilot, risk_owner=charlie)
+    ready = scale_ready(pilot, by=alice)
 
     # when / then
-    with pytest.raises(ValidationError):
-        decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+    with pytest.raises(ValidationError) as error:
+        decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", **ready)
+    assert error.value.messages == [
+        "A high-risk pilot cannot be scaled before its risk owner's approval is recorded."
+    ]
     assert Pilot.objects.get(pk=pilot.pk).stage == Stage.AWAITING_DECISION
 
 
@@ -580,7 +592,9 @@ def test_it_needs_no_risk_approval_for_other_high_risk_outcomes(alice, bob, outc
 def test_it_needs_no_risk_approval_to_scale_a_medium_risk_pilot(alice):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY, risk_tier="medium")
 
-    decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go")
+    decision_record(
+        pilot=pilot, outcome="scale", by=alice, rationale="Go", **scale_ready(pilot, by=alice)
+    )
 
     assert Pilot.objects.get(pk=pilot.pk).stage == Stage.SCALING
 
@@ -620,7 +634,12 @@ def test_it_supersedes_the_earlier_decision_with_a_later_one(alice):
 
     # when
     second = decision_record(
-        pilot=pilot, outcome="scale", by=alice, rationale="Target hit", on=LATER
+        pilot=pilot,
+        outcome="scale",
+        by=alice,
+        rationale="Target hit",
+        on=LATER,
+        **scale_ready(pilot, by=alice),
     )
 
     # then
@@ -637,7 +656,8 @@ def test_it_refuses_a_stale_decision_instead_of_applying_it_twice(alice, executi
     # given: two copies of the same awaiting pilot; the first is decided
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
     stale = Pilot.objects.get(pk=pilot.pk)
-    decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER)
+    ready = scale_ready(pilot, by=alice)
+    decision_record(pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER, **ready)
 
     # when
     with pytest.raises(ValidationError) as error:
@@ -655,13 +675,16 @@ def test_it_refuses_a_stale_decision_instead_of_applying_it_twice(alice, executi
 def test_it_refuses_a_stale_decision_on_a_pilot_decided_before(alice, executive):
     # given: a redesigned pilot back awaiting; two people hold it, the first decides
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
-    first = decision_record(
-        pilot=pilot, outcome="redesign", by=alice, rationale="Narrow", on=DAY
-    )
+    first = decision_record(pilot=pilot, outcome="redesign", by=alice, rationale="Narrow", on=DAY)
     pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY)
     stale = Pilot.objects.get(pk=pilot.pk)
     second = decision_record(
-        pilot=pilot, outcome="scale", by=alice, rationale="Go", on=LATER
+        pilot=pilot,
+        outcome="scale",
+        by=alice,
+        rationale="Go",
+        on=LATER,
+        **scale_ready(pilot, by=alice),
     )
 
     # when
@@ -694,9 +717,7 @@ def test_it_refuses_a_redesign_when_the_charter_no_longer_answers(alice):
 def test_it_records_a_deferral_and_keeps_the_pilot_awaiting(alice):
     pilot = make_awaiting_pilot(owner=alice, entered_on=DAY)
 
-    deferral = decision_defer(
-        pilot=pilot, by=alice, reason=" Waiting for legal ", on=LATER
-    )
+    deferral = decision_defer(pilot=pilot, by=alice, reason=" Waiting for legal ", on=LATER)
 
     deferral.refresh_from_db()
     assert (deferral.pilot, deferral.deferred_by, deferral.deferred_on, deferral.reason) == (
@@ -806,6 +827,7 @@ def test_it_never_edits_or_deletes_a_risk_approval(alice, bob):
 
 
 # --- Dates and stale copies -------------------------------------------------------
+
 
 def test_it_refuses_a_move_dated_before_the_stage_began(alice):
     pilot = make_chartered_pilot(owner=alice, stage_entered_on=LATER)

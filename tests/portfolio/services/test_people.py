@@ -17,7 +17,7 @@ from portfolio.services.lifecycle import (
     pilot_stage_move,
 )
 from portfolio.services.people import user_create
-from tests.factories import make_awaiting_pilot, make_chartered_pilot
+from tests.factories import make_awaiting_pilot, make_chartered_pilot, scale_ready
 
 DAY = date(2025, 3, 3)
 LATER = DAY + timedelta(days=30)
@@ -51,7 +51,8 @@ def _in_stage(*, owner, stage: str, **fields) -> Pilot:
         Stage.STOPPED: "stop",
         Stage.RESEARCH: "research",
     }[stage]
-    decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY)
+    ready = scale_ready(pilot, by=owner) if outcome == "scale" else {}
+    decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY, **ready)
     if stage == Stage.IN_PRODUCTION:
         pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=owner, on=DAY)
     return pilot
@@ -68,4 +69,3 @@ def test_it_refuses_a_second_user_with_the_same_email(alice):
         "email": ["A user with the email alice@example.com already exists."]
     }
     assert User.objects.filter(email="alice@example.com").count() == 1
-

@@ -19,7 +19,7 @@ from portfolio.services.lifecycle import (
 )
 from portfolio.services.parts import cost_line_add
 from portfolio.services.pilots import pilot_create, pilot_update
-from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot
+from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot, scale_ready
 
 DAY = date(2025, 3, 3)
 LATER = DAY + timedelta(days=30)
@@ -53,7 +53,8 @@ def _in_stage(*, owner, stage: str, **fields) -> Pilot:
         Stage.STOPPED: "stop",
         Stage.RESEARCH: "research",
     }[stage]
-    decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY)
+    ready = scale_ready(pilot, by=owner) if outcome == "scale" else {}
+    decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY, **ready)
     if stage == Stage.IN_PRODUCTION:
         pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=owner, on=DAY)
     return pilot
@@ -193,9 +194,7 @@ def test_it_refuses_a_negative_cost(alice):
     pilot = make_pilot(deployment_owner=alice)
 
     with pytest.raises(ValidationError) as error:
-        cost_line_add(
-            pilot=pilot, category="integration", phase="transition", amount=Decimal("-1")
-        )
+        cost_line_add(pilot=pilot, category="integration", phase="transition", amount=Decimal("-1"))
 
     assert error.value.message_dict == {"amount": ["A cost cannot be negative."]}
     assert not CostLine.objects.exists()
@@ -209,5 +208,3 @@ def test_it_records_a_cost_line(alice):
     )
 
     assert CostLine.objects.get(pk=line.pk).currency == "EUR"
-
-

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from gates.models import Criterion
 from gates.services import evidence_review, evidence_submit, signoff_record
-from portfolio.models import Role
+from portfolio.models import Role, Waiver
+from portfolio.services.decisions import waiver_close
 from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
 from portfolio.services.parts import cost_line_add, reading_add
 from portfolio.services.pilots import pilot_update
@@ -22,6 +23,7 @@ from tests.factories import (
     make_awaiting_pilot,
     make_chartered_pilot,
     make_pilot,
+    scale_ready,
 )
 
 
@@ -43,12 +45,15 @@ def portfolio(alice, bob, executive):
     )
     pilot_stage_move(pilot=drifting, to_stage="piloting", by=bob, on=days_ago(200))
     stopped = make_awaiting_pilot(owner=alice, entered_on=days_ago(50), title="Dead end")
-    decision_record(
-        pilot=stopped, outcome="stop", by=executive, rationale="Value below target"
-    )
+    decision_record(pilot=stopped, outcome="stop", by=executive, rationale="Value below target")
     live = make_awaiting_pilot(owner=bob, entered_on=days_ago(300), title="Invoice reader")
     decision_record(
-        pilot=live, outcome="scale", by=executive, rationale="Target hit", on=days_ago(250)
+        pilot=live,
+        outcome="scale",
+        by=executive,
+        rationale="Target hit",
+        on=days_ago(250),
+        **scale_ready(live, by=executive),
     )
     pilot_stage_move(pilot=live, to_stage="in_production", by=bob, on=days_ago(200))
     reading_add(pilot=live, measured_on=days_ago(10), value=55)
@@ -348,3 +353,28 @@ def test_it_answers_404_for_a_pilot_that_does_not_exist(alice_client, db):
     response = alice_client.get(reverse("pilot_detail", args=[999999]))
 
     assert response.status_code == 404
+
+
+def test_it_counts_the_pilots_scaled_with_open_waivers_and_lists_them(
+    alice_client, portfolio, bob
+):
+    # given: the live pilot was scaled with its gates waived; one waiver is overdue
+    live = portfolio["live"]
+    waivers = list(Waiver.objects.filter(pilot=live).order_by("id"))
+    Waiver.objects.filter(pk=waivers[0].pk).update(due_on=days_ago(1))
+    for waiver in waivers[1:]:
+        waiver_close(waiver=waiver, by=bob)
+
+    # when
+    dashboard = alice_client.get(reverse("dashboard"))
+    report = alice_client.get(reverse("board_report")).content.decode()
+
+    # then
+    counts = dashboard.context["figures"]["counts"]
+    assert (counts["scaled_with_open_waivers"], counts["scaled_with_overdue_waivers"]) == (1, 1)
+    assert "1</span> scaled with open waivers, 1 overdue" in dashboard.content.decode()
+    assert "Open waivers (1)" in report and "overdue</strong>" in report
+    assert "Close Business ownership before go-live" in report
+    waiver_close(waiver=waivers[0], by=bob)
+    counts = alice_client.get(reverse("dashboard")).context["figures"]["counts"]
+    assert counts["scaled_with_open_waivers"] == 0

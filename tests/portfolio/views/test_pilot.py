@@ -11,7 +11,15 @@ from portfolio.models import Decision, Deferral, RiskApproval, Stage
 from portfolio.services.lifecycle import decision_defer, decision_record
 from portfolio.services.pilots import pilot_update
 from tests.conftest import HTMX, signed_in
-from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot
+from tests.factories import (
+    close_out,
+    decision_data,
+    make_awaiting_pilot,
+    make_chartered_pilot,
+    make_pilot,
+    scale_ready,
+    scale_waivers,
+)
 
 
 @pytest.fixture
@@ -123,10 +131,16 @@ def test_it_shows_only_the_actions_the_user_may_take(alice, charlie, executive, 
 
 
 def test_it_lets_an_executive_record_scale(executive, awaiting):
-    response = signed_in(executive).post(
-        reverse("pilot_decide", args=[awaiting.id]),
-        {"outcome": "scale", "rationale": "Value proven", "conditions": "Monthly review"},
+    close_out(awaiting)
+    data = decision_data(
+        awaiting,
+        waivers=scale_waivers(awaiting, owner=executive),
+        outcome="scale",
+        rationale="Value proven",
+        conditions="Monthly review",
     )
+
+    response = signed_in(executive).post(reverse("pilot_decide", args=[awaiting.id]), data)
 
     assert response.status_code == 302
     decision = Decision.objects.get(pilot=awaiting)
@@ -166,7 +180,7 @@ def test_it_escapes_html_in_a_rationale(alice, awaiting):
     client = signed_in(alice)
     client.post(
         reverse("pilot_decide", args=[awaiting.id]),
-        {"outcome": "research", "rationale": "<script>alert(1)</script>"},
+        decision_data(awaiting, outcome="research", rationale="<script>alert(1)</script>"),
     )
 
     text = client.get(reverse("pilot_detail", args=[awaiting.id])).content.decode()
@@ -193,14 +207,18 @@ def test_it_needs_the_risk_owners_approval_before_a_high_risk_scale(alice, charl
     pilot = make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 5), risk_tier="high")
     pilot_update(pilot=pilot, risk_owner=charlie)
     decide = reverse("pilot_decide", args=[pilot.id])
-    scale = {"outcome": "scale", "rationale": "Value proven"}
+    close_out(pilot)
+    waivers = scale_waivers(pilot, owner=executive)
 
-    refused = signed_in(executive).post(decide, scale)
+    def scale():
+        return decision_data(pilot, waivers=waivers, outcome="scale", rationale="Value proven")
+
+    refused = signed_in(executive).post(decide, scale())
     not_owner = signed_in(alice).post(reverse("pilot_risk_approve", args=[pilot.id]), {})
     approved = signed_in(charlie).post(
         reverse("pilot_risk_approve", args=[pilot.id]), {"note": "Controls in place"}
     )
-    allowed = signed_in(executive).post(decide, scale)
+    allowed = signed_in(executive).post(decide, scale())
 
     assert refused.status_code == 400
     assert "before its risk owner&#x27;s approval is recorded" in refused.content.decode()
@@ -213,7 +231,8 @@ def test_it_needs_the_risk_owners_approval_before_a_high_risk_scale(alice, charl
 
 
 def test_it_marks_a_scaling_pilot_live(alice, awaiting):
-    decision_record(pilot=awaiting, outcome="scale", by=alice, rationale="Go")
+    ready = scale_ready(awaiting, by=alice)
+    decision_record(pilot=awaiting, outcome="scale", by=alice, rationale="Go", **ready)
 
     response = move(signed_in(alice), awaiting, "in_production")
 
@@ -253,7 +272,9 @@ def test_it_serves_the_stage_panel_in_a_fixed_number_of_queries(
         decision_defer(pilot=pilot, by=alice, reason=f"Meeting {n}")
     client = signed_in(executive)
 
-    with django_assert_max_num_queries(20):
+    # the decision brief and form read the gates' criteria, evidence and sign-offs,
+    # the latest sign-off and the waivers: a fixed number more
+    with django_assert_max_num_queries(24):
         response = client.get(reverse("pilot_detail", args=[pilot.id]), **HTMX)
 
     assert response.content.decode().count("Deferred on") == 5
