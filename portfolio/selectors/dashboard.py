@@ -184,19 +184,8 @@ def dashboard_figures(*, as_of: date) -> dict:
         }
     )
     counts["stalled"] = sum(ages.values())
-    gate_keys = dict(Gate.objects.values_list("id", "key"))
-    gate_counts = {key: dict.fromkeys(Readiness.values, 0) for key in gate_keys.values()}
-    for gate_id, status, n in (
-        GateStatus.objects.order_by().values_list("gate_id", "status").annotate(n=Count("id"))
-    ):
-        gate_counts[gate_keys[gate_id]][status] = n
-    costs: dict[str, dict[str, Decimal]] = {
-        category: dict.fromkeys(CostPhase.values, Decimal(0)) for category in CostCategory.values
-    }
-    for category, phase, total in (
-        CostLine.objects.order_by().values_list("category", "phase").annotate(total=Sum("amount"))
-    ):
-        costs[category][phase] = total
+    gate_counts = _gate_counts()
+    costs = _costs_by_category()
     stop_reasons = list(
         Decision.objects.filter(outcome=Outcome.STOP, pilot__stage=Stage.STOPPED)
         .select_related("pilot")
@@ -225,6 +214,29 @@ def dashboard_figures(*, as_of: date) -> dict:
             as_of=as_of, count=counts[Stage.AWAITING_DECISION]
         ),
     }
+
+
+def _gate_counts() -> dict[str, dict[str, int]]:
+    """Pilots per gate and readiness: one grouped scan of the gate statuses."""
+    gate_keys = dict(Gate.objects.values_list("id", "key"))
+    gate_counts = {key: dict.fromkeys(Readiness.values, 0) for key in gate_keys.values()}
+    for gate_id, status, n in (
+        GateStatus.objects.order_by().values_list("gate_id", "status").annotate(n=Count("id"))
+    ):
+        gate_counts[gate_keys[gate_id]][status] = n
+    return gate_counts
+
+
+def _costs_by_category() -> dict[str, dict[str, Decimal]]:
+    """Cost totals per category and phase: one grouped scan of the cost lines."""
+    costs = {
+        category: dict.fromkeys(CostPhase.values, Decimal(0)) for category in CostCategory.values
+    }
+    for category, phase, total in (
+        CostLine.objects.order_by().values_list("category", "phase").annotate(total=Sum("amount"))
+    ):
+        costs[category][phase] = total
+    return costs
 
 
 def _scaled_with_open_waivers(*, due_before: date | None = None) -> Q:

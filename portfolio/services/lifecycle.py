@@ -192,7 +192,7 @@ def decision_record(
         by=by,
         reason=f"Decision: {Outcome(outcome).label}. {rationale.strip()}",
     )
-    decision = Decision(
+    decision = _decision_write(
         pilot=pilot,
         outcome=outcome,
         decided_by=by,
@@ -202,9 +202,14 @@ def decision_record(
         supersedes=previous,
         snapshot=snapshot,
     )
+    waivers_save(decision=decision, waivers=new_waivers)
+    return decision
+
+
+def _decision_write(**fields) -> Decision:
+    decision = Decision(**fields)
     decision.full_clean()
     decision.save()
-    waivers_save(decision=decision, waivers=new_waivers)
     return decision
 
 

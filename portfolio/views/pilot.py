@@ -115,16 +115,7 @@ def _pilot_page(
     htmx_panel = request.htmx and not request.htmx.history_restore_request
     if not htmx_panel:
         context["checklist"] = checklist_with_forms(request.user, pilot)
-    metric = getattr(pilot, "success_metric", None)
-    context.update(
-        metric=metric,
-        metric_form=_metric_form(pilot, editing) if can_edit else None,
-        metric_editing=can_edit
-        and (metric is None or bool(editing.kind == "metric" and editing.form)),
-        charter_missing=charter_missing_of(pilot),
-        signals=[SIGNALS[key] for key in stall_signals_of(pilot)],
-        oob=htmx_panel,
-    )
+    context.update(_metric_context(pilot, editing, can_edit=can_edit), oob=htmx_panel)
     if htmx_panel:
         if panel == "part_section":
             context["section"] = context["sections"][editing.kind]
@@ -138,6 +129,19 @@ def _pilot_page(
         response = render(request, "portfolio/pilot_detail.html", context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _metric_context(pilot: Pilot, editing: Editing, *, can_edit: bool) -> dict:
+    """The metric panel's and the page head's part of the context."""
+    metric = getattr(pilot, "success_metric", None)
+    return {
+        "metric": metric,
+        "metric_form": _metric_form(pilot, editing) if can_edit else None,
+        "metric_editing": can_edit
+        and (metric is None or bool(editing.kind == "metric" and editing.form)),
+        "charter_missing": charter_missing_of(pilot),
+        "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
+    }
 
 
 def _decision_context(
