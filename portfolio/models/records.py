@@ -99,12 +99,13 @@ class Waiver(ImmutableRecord):
 
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="waivers")
     gate = models.ForeignKey("gates.Gate", on_delete=models.PROTECT, related_name="+")
+    # Decisions and sign-offs are only ever deleted with their pilot, and so its waivers.
     decision = models.ForeignKey(
-        Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="waivers"
+        Decision, on_delete=models.CASCADE, null=True, blank=True, related_name="waivers"
     )
     objection = models.ForeignKey(
         "gates.SignOff",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",

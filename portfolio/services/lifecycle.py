@@ -156,18 +156,15 @@ def decision_record(
 ) -> Decision:
     """Record a stage-gate decision and move the pilot where it sends it.
 
-    1. Lock the pilot's row and read it again: a decision taken on a pilot no longer in
-       the `stage`, or no longer the `version`, the form was shown for is refused (of
-       two decisions posted at once, the second waits for the first and finds the
-       pilot changed), before anything is written.
-    2. Check decision rights, the stage, the rationale, for a high-risk Scale the risk
-       owner's approval, and for a Scale every gate met or waived and the close-out
-       answered (`services.decisions`).
-    3. Freeze what the decision maker saw (the snapshot); a Stop or Research withdraws
-       the undecided pilot conditions.
-    4. Move the stage with a conditional update, then write the decision, superseding
-       the previous one (decisions are only appended: it is the last recorded), and
-       the waivers recorded with a Scale.
+    1. Lock the pilot's row and read it again: a decision on a pilot no longer in the
+       `stage` or `version` its form showed is refused (of two posted at once, the
+       second waits for the first, then finds the pilot changed).
+    2. Check rights, stage, rationale, a high-risk Scale's risk approval, and for a
+       Scale every gate met or waived and the close-out answered.
+    3. Freeze what the decision maker saw; a Stop or Research withdraws the
+       undecided conditions.
+    4. Move the stage (conditional update), write the decision, superseding the
+       last one recorded, and a Scale's waivers.
     """
     pilot_check_decision_rights(pilot=pilot, user=by)
     current = decision_check_current(pilot=pilot, stage=stage, version=version)

@@ -98,13 +98,7 @@ def _pilot_page(
         "days_in_stage": pilot.days_in_stage(as_of),
         "actions": actions,
         "move_form": forms.get("move_form"),
-        **_decision_context(
-            pilot,
-            actions,
-            as_of=as_of,
-            form=forms.get("decision_form"),
-            stale=forms.get("decision_stale"),
-        ),
+        **_decision_context(pilot, actions, as_of=as_of, forms=forms),
         "deferral_form": forms.get("deferral_form") or DeferralForm(),
         "risk_form": forms.get("risk_form") or RiskApprovalForm(),
         "done": done,
@@ -149,12 +143,12 @@ def _decision_context(
     actions: dict,
     *,
     as_of: date,
-    form: DecisionForm | None,
-    stale: tuple[str, dict] | None,
+    forms: dict,
 ) -> dict:
     """The decision brief, the pilot's waivers, and the decision form: the one given
-    (with its errors), else a fresh one for the pilot as it is now (after a stale
-    post, with the refusal and what was typed)."""
+    (`decision_form`, with its errors), else a fresh one for the pilot as it is now
+    (after a stale post, `decision_stale`: the refusal and what was typed)."""
+    form, stale = forms.get("decision_form"), forms.get("decision_stale")
     waivers = pilot_waivers(pilot)
     context = {
         "waivers": waivers,

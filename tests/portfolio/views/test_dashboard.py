@@ -355,9 +355,7 @@ def test_it_answers_404_for_a_pilot_that_does_not_exist(alice_client, db):
     assert response.status_code == 404
 
 
-def test_it_counts_the_pilots_scaled_with_open_waivers_and_lists_them(
-    alice_client, portfolio, bob
-):
+def test_it_counts_the_pilots_scaled_with_open_waivers_and_lists_them(alice_client, portfolio, bob):
     # given: the live pilot was scaled with its gates waived; one waiver is overdue
     live = portfolio["live"]
     waivers = list(Waiver.objects.filter(pilot=live).order_by("id"))
