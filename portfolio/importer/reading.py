@@ -122,7 +122,14 @@ def read_rows(text: str, report: ImportReport) -> tuple[list[str], list[Row]]:
             report.warnings.append(Problem(1, name, "unknown column, ignored"))
     rows = []
     previous_end = reader.line_num
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a cell longer than the csv module reads
+            report.problems.append(Problem(previous_end + 1, "row", f"cannot be read: {exc}"))
+            break
         line, previous_end = previous_end + 1, reader.line_num
         if not any(cell.strip() for cell in cells):
             continue

@@ -418,3 +418,13 @@ def test_it_reads_utf8_with_a_byte_order_mark(db, tmp_path):
     run_import(path)
 
     assert Pilot.objects.get().title == "Café pilot"
+
+
+@pytest.mark.security
+def test_it_refuses_a_cell_too_long_for_the_csv_reader(db, tmp_path):
+    path = write(tmp_path, f"{HEADER}\nX-1,A pilot,Sales,piloting,,,,,,,,,,,,,{'s' * 200_000}\n")
+
+    problems = refused(path)
+
+    assert problems == ["line 2: row: cannot be read: field larger than field limit (131072)"]
+    assert not Pilot.objects.exists()
