@@ -233,12 +233,13 @@ AXES_USERNAME_FORM_FIELD = "username"  # Django's sign-in form names the email s
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portfolio.accounts.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password"]
-# Behind a reverse proxy the client's address is the last one it adds to
-# X-Forwarded-For: say how many proxies stand in front (0: none, use REMOTE_ADDR).
-TRUSTED_PROXY_COUNT = _read("DJANGO_TRUSTED_PROXY_COUNT", env.int, 0, "expected a number")
-if TRUSTED_PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind a reverse proxy every request comes from the proxy: the client's address is
+# the header the proxy sets and the client cannot (nginx's X-Real-IP, as
+# DJANGO_CLIENT_IP_HEADER=HTTP_X_REAL_IP). Unset: REMOTE_ADDR, no proxy in front.
+CLIENT_IP_HEADER = env.str("DJANGO_CLIENT_IP_HEADER", default="")
+if CLIENT_IP_HEADER:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = [CLIENT_IP_HEADER]
+    RATELIMIT_IP_META_KEY = CLIENT_IP_HEADER
 # Password resets: at most this many emails to one address, and requests from one client
 # address, an hour (django-ratelimit, counted in the cache).
 PASSWORD_RESET_RATE_PER_EMAIL = "3/h"

@@ -16,10 +16,6 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# Playwright's screenshots add an empty <style> to the page (to hide the caret), which
-# the Content-Security-Policy refuses; that refusal, naming the hash of an empty style,
-# is the test harness's own, not the page's. Any other CSP refusal fails the test.
-EMPTY_STYLE_HASH = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 # Without these, Chromium keeps trying to reach Google's hosts from a closed network.
 CHROMIUM_ARGS = [
@@ -54,12 +50,7 @@ def page(browser):
     page.set_default_timeout(10_000)
     errors = []
     page.on(
-        "console",
-        lambda message: (
-            errors.append(message.text)
-            if message.type == "error" and EMPTY_STYLE_HASH not in message.text
-            else None
-        ),
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
     )
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page

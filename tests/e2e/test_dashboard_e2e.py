@@ -23,9 +23,7 @@ def portfolio(db):
     owner = UserFactory(email="alice@example.com", name="Alice Owner")
     make_awaiting_pilot(owner=owner, entered_on=days_ago(120), title="Stuck assistant")
     stopped = make_awaiting_pilot(owner=owner, entered_on=days_ago(30), title="Dead end")
-    decision_record(
-        pilot=stopped, outcome="stop", by=executive, rationale="Value below target"
-    )
+    decision_record(pilot=stopped, outcome="stop", by=executive, rationale="Value below target")
     make_pilot(title="Fresh idea")
     return executive
 
