@@ -33,6 +33,8 @@ COLUMNS = [
     "deployment_owner_email",
     "sponsor_email",
     "delivery_owner_email",
+    "decision_maker_email",
+    "risk_owner_email",
     "risk_tier",
     "pilot_start",
     "pilot_end_planned",
@@ -48,6 +50,8 @@ EMAIL_COLUMNS = {
     "deployment_owner_email": "deployment_owner",
     "sponsor_email": "sponsor",
     "delivery_owner_email": "delivery_owner",
+    "decision_maker_email": "decision_maker",
+    "risk_owner_email": "risk_owner",
 }
 DATE_COLUMNS = ["stage_entered_on", "pilot_start", "pilot_end_planned"]
 STAGE_ALIASES = {
@@ -372,7 +376,13 @@ def pilots_import(
     with transaction.atomic():
         by_reference = Pilot.objects.in_bulk(list(seen), field_name="reference")
         for row in rows:
-            outcome, pilot = _write_row(row, by_reference, by, today)
+            try:
+                with transaction.atomic():
+                    outcome, pilot = _write_row(row, by_reference, by, today)
+            except ValidationError as exc:
+                # A rule of the services (the separation of duties): the file is refused.
+                report.problems.extend(_problems_of(row.line, exc))
+                continue
             setattr(report, outcome, getattr(report, outcome) + 1)
             missing = pilot_charter_missing(pilot=pilot) if pilot.stage != Stage.PROPOSED else []
             if missing:
@@ -384,6 +394,19 @@ def pilots_import(
                         f"charter does not answer: {'; '.join(missing)}",
                     )
                 )
-        if dry_run:
+        if dry_run or report.problems:
             transaction.set_rollback(True)
+    report.problems.sort(key=lambda p: p.line)
     return report
+
+
+def _problems_of(line: int, exc: ValidationError) -> list[Problem]:
+    """A service's refusal as the file's problems, each on what it is about (a person
+    by their role: `risk_owner`, whichever column named them)."""
+    columns = {"reason": "risk_tier"}  # a file cannot give the reason to lower a tier
+    errors = exc.error_dict if hasattr(exc, "error_dict") else {"row": exc.error_list}
+    return [
+        Problem(line, columns.get(name, name), message)
+        for name, field_errors in errors.items()
+        for message in ValidationError(field_errors).messages
+    ]

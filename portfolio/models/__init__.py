@@ -51,4 +51,5 @@ from portfolio.models.records import (  # noqa: F401
     ImmutableRecord,
     Outcome,
     RiskApproval,
+    risk_scope_of,
 )
