@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from portfolio.lib.admin import ReadOnlyAdminMixin
+from portfolio.lib.forms import errors_from
 from portfolio.models import (
     AlertDelivery,
     BusinessUnit,
@@ -29,6 +31,7 @@ from portfolio.selectors.charter import charter_missing_of, with_charter
 from portfolio.selectors.stalls import with_stall_flags
 from portfolio.services.lifecycle import pilot_stage_move
 from portfolio.services.pilots import pilot_create, pilot_update
+from portfolio.services.risk import REASON_MAX_LENGTH, pilot_changes_check, pilot_duties_check
 from portfolio.tasks import alert_deliveries_retry
 
 
@@ -133,6 +136,43 @@ class KpiInline(admin.TabularInline):
     extra = 0
 
 
+class PilotAdminForm(forms.ModelForm):
+    """The pilot in the administration, under the charter page's rules: who may change
+    the people and the risk tier, the separation of duties, a reason to lower the tier
+    (`services.risk.pilot_changes_check`), checked here to show as form errors."""
+
+    reason = forms.CharField(
+        label="Reason for lowering the risk tier",
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        help_text="Needed to lower the tier of a started pilot; kept in its history.",
+    )
+    user = None  # who is editing, set by PilotAdmin.get_form
+
+    def pilot_changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "reason"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            if self.instance.pk is None:
+                pilot_duties_check(Pilot(**self.pilot_changes()))
+            else:
+                pilot_changes_check(
+                    pilot=Pilot.objects.get(pk=self.instance.pk),
+                    fields=self.pilot_changes(),
+                    by=self.user,
+                    reason=cleaned.get("reason", ""),
+                )
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from None
+        except ValidationError as exc:
+            errors_from(self, exc)
+        return cleaned
+
+
 @admin.register(Pilot)
 class PilotAdmin(admin.ModelAdmin):
     list_display = [
@@ -161,7 +201,10 @@ class PilotAdmin(admin.ModelAdmin):
     # The stage moves only through the rules: the actions below, or a decision.
     readonly_fields = ["stage", "stage_entered_on", "go_live_on", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["reference", "title", "summary", "business_unit", "risk_tier"]}),
+        (
+            None,
+            {"fields": ["reference", "title", "summary", "business_unit", "risk_tier", "reason"]},
+        ),
         ("Stage", {"fields": ["stage", "stage_entered_on", "go_live_on"]}),
         ("Timeline", {"fields": ["pilot_start", "pilot_end_planned"]}),
         (
@@ -191,6 +234,12 @@ class PilotAdmin(admin.ModelAdmin):
         RiskApprovalInline,
     ]
     actions = ["start_pilots", "mark_awaiting_decision", "mark_live"]
+    form = PilotAdminForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
 
     def get_queryset(self, request):
         pilots = with_charter(super().get_queryset(request))
@@ -210,9 +259,14 @@ class PilotAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            fields = {name: form.cleaned_data[name] for name in form.changed_data}
-            pilot_update(pilot=Pilot.objects.get(pk=obj.pk), **fields)
+            pilot_update(
+                pilot=Pilot.objects.get(pk=obj.pk),
+                by=request.user,
+                reason=form.cleaned_data.get("reason", ""),
+                **form.pilot_changes(),
+            )
             return
+        form.cleaned_data.pop("reason", None)
         created = pilot_create(by=request.user, **form.cleaned_data)
         obj.pk, obj._state.adding = created.pk, False
 

@@ -22,6 +22,11 @@ from portfolio.models import (
 )
 from portfolio.services.decisions import WaiverInput
 from portfolio.services.parts import CONFLICT_MESSAGE, edit_version
+from portfolio.services.risk import (
+    REASON_MAX_LENGTH,
+    charter_field_refusal,
+    charter_fields_locked,
+)
 
 STATES = [
     ("", "Any"),
@@ -276,6 +281,38 @@ class PilotForm(PartForm):
             "pilot_end_planned": DateInput(),
         }
         field_classes = {"pilot_start": BoundedDateField, "pilot_end_planned": BoundedDateField}
+
+    def __init__(self, *args, user=None, **kwargs):
+        """Editing a pilot's charter as `user`: the fields they may not change are
+        shown disabled, and a reason is asked for lowering the risk tier."""
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk or user is None:
+            return
+        self.fields["reason"] = forms.CharField(
+            label="Reason for lowering the risk tier",
+            required=False,
+            max_length=REASON_MAX_LENGTH,
+            help_text="Needed to lower the tier of a started pilot; kept in its history.",
+        )
+        for name in charter_fields_locked(self.instance, user):
+            self.fields[name].disabled = True
+
+    def clean(self):
+        # A disabled field keeps its value whatever is posted: a changed value posted
+        # anyway is refused, not silently dropped.
+        for name, field in self.fields.items():
+            posted = self.data.get(self.add_prefix(name))
+            if field.disabled and posted is not None and name in self._meta.fields:
+                initial = self.get_initial_for_field(field, name)
+                if str(posted) != str("" if initial is None else initial):
+                    self.add_error(name, charter_field_refusal(name))
+        return super().clean()
+
+    def changes(self) -> dict:
+        changes = super().changes()
+        if "reason" in self.fields:
+            changes["reason"] = self.cleaned_data.get("reason", "")
+        return changes
 
 
 class MetricForm(PartForm):

@@ -6,7 +6,8 @@ predicates themselves, so the rule is the same whichever way a change comes in.
 
 Check them with `rules.has_perm(name, user, obj)`, not `user.has_perm(name, obj)`:
 Django's `has_perm` lets every superuser through, and governance admins are
-superusers (for the admin site) without any decision right over pilots.
+superusers (for the admin site) who take no decision on a pilot: they only name its
+people (`portfolio.name_people`).
 """
 
 import rules
@@ -58,8 +59,32 @@ def is_owner_or_executive(user) -> bool:
     return is_signed_in(user) and user.role in (Role.OWNER, Role.EXECUTIVE)
 
 
-can_edit_pilot = is_deployment_owner | is_delivery_owner
+@rules.predicate
+def is_governance_admin(user) -> bool:
+    return is_signed_in(user) and (user.role == Role.ADMIN or user.is_superuser)
+
+
+@rules.predicate
+def is_sponsor(user, pilot) -> bool:
+    return _is(user, pilot.sponsor_id)
+
+
+@rules.predicate
+def has_no_deployment_owner(user, pilot) -> bool:
+    return pilot is not None and pilot.deployment_owner_id is None
+
+
+is_pilot_owner = is_deployment_owner | is_delivery_owner
+# An ownerless pilot is not left without an editor: the executives keep it up to date
+# until a deployment owner is named.
+can_edit_pilot = is_pilot_owner | (is_executive & has_no_deployment_owner)
 can_decide_pilot = is_decision_maker | is_executive
+# Decision rights are named from above the pilot, never by those they hold to account.
+can_name_people = (is_executive | is_governance_admin | is_sponsor) & ~is_pilot_owner
+# Lowering the risk tier of a started pilot: the risk owner's or an executive's act.
+can_lower_risk_tier = (is_risk_owner | is_executive) & ~is_pilot_owner
+# The charter form: its answers (editors), its people (those who name them), its tier.
+can_edit_charter = can_edit_pilot | can_name_people | can_lower_risk_tier
 
 rules.add_perm("portfolio.view_pilot", is_signed_in)
 # Propose a new pilot: owners and executives (reviewers review, admins use the admin).
@@ -70,6 +95,11 @@ rules.add_perm("portfolio.edit_pilot", can_edit_pilot)
 rules.add_perm("portfolio.decide_pilot", can_decide_pilot)
 # The formal approval a high-risk pilot needs before Scale.
 rules.add_perm("portfolio.approve_risk", is_risk_owner)
+# Name or change the decision maker, risk owner, deployment owner, sponsor, risk tier.
+rules.add_perm("portfolio.name_people", can_name_people)
+rules.add_perm("portfolio.lower_risk_tier", can_lower_risk_tier)
+# Open the charter form (each field then open to those who may change it).
+rules.add_perm("portfolio.edit_charter", can_edit_charter)
 
 # What a refused user tried, and why not: the 403 page and the services say the same.
 # Other apps add their own permissions' (gates/rules.py).
@@ -82,7 +112,7 @@ REFUSALS = {
     "portfolio.edit_pilot": (
         "change this pilot",
         "Only the pilot's deployment owner or delivery owner edits its charter, parts "
-        "and evidence.",
+        "and evidence (an executive too while it has no deployment owner).",
     ),
     "portfolio.decide_pilot": (
         "decide on this pilot",
@@ -91,6 +121,23 @@ REFUSALS = {
     "portfolio.approve_risk": (
         "approve this pilot's risk",
         "Only the pilot's named risk owner approves its risk.",
+    ),
+    "portfolio.name_people": (
+        "name this pilot's people",
+        "Only an executive, a governance admin or the pilot's sponsor names its decision "
+        "maker, risk owner, deployment owner, sponsor and risk tier; its deployment and "
+        "delivery owners do not.",
+    ),
+    "portfolio.lower_risk_tier": (
+        "lower this pilot's risk tier",
+        "Lowering the risk tier of a started pilot is its risk owner's or an executive's "
+        "act, with a reason.",
+    ),
+    "portfolio.edit_charter": (
+        "change this pilot",
+        "Only the pilot's deployment owner or delivery owner edits its charter; an "
+        "executive, a governance admin or its sponsor names its people, and its risk "
+        "owner may lower its risk tier.",
     ),
 }
 

@@ -7,6 +7,7 @@ Rows are written through the pilot services, like any other entry point.
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -127,6 +128,43 @@ def pilots_import(
     _, rows = read_rows(text, report)
     if report.problems and all(problem.line == 1 for problem in report.problems):
         return report  # a broken header: the rows cannot be read against it
+    seen = _check_rows(rows, today, report)
+    if not rows and not report.problems:
+        report.problems.append(Problem(2, "row", "the file has a header but no pilots"))
+    if report.problems:
+        report.problems.sort(key=lambda p: p.line)
+        return report
+
+    with transaction.atomic():
+        by_reference = Pilot.objects.in_bulk(list(seen), field_name="reference")
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    outcome, pilot = _write_row(row, by_reference, by, today)
+            except ValidationError as exc:
+                # A rule of the services (the separation of duties): the file is refused.
+                report.problems.extend(_problems_of(row.line, exc))
+                continue
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            missing = pilot_charter_missing(pilot=pilot) if pilot.stage != Stage.PROPOSED else []
+            if missing:
+                report.warnings.append(
+                    Problem(
+                        row.line,
+                        "charter",
+                        f"{pilot.title!r} is {pilot.get_stage_display().lower()} but its "
+                        f"charter does not answer: {'; '.join(missing)}",
+                    )
+                )
+        if dry_run or report.problems:
+            transaction.set_rollback(True)
+    report.problems.sort(key=lambda p: p.line)
+    return report
+
+
+def _check_rows(rows: list[Row], today: date, report: ImportReport) -> dict[str, int]:
+    """Check every row (each problem onto the report) and that no reference appears
+    twice; return each reference with its first line."""
     seen: dict[str, int] = {}
     for row in rows:
         report.problems.extend(check_row(row, today))
@@ -139,27 +177,16 @@ def pilots_import(
                     )
                 )
             seen.setdefault(reference, row.line)
-    if not rows and not report.problems:
-        report.problems.append(Problem(2, "row", "the file has a header but no pilots"))
-    if report.problems:
-        report.problems.sort(key=lambda p: p.line)
-        return report
+    return seen
 
-    with transaction.atomic():
-        by_reference = Pilot.objects.in_bulk(list(seen), field_name="reference")
-        for row in rows:
-            outcome, pilot = _write_row(row, by_reference, by, today)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            missing = pilot_charter_missing(pilot=pilot) if pilot.stage != Stage.PROPOSED else []
-            if missing:
-                report.warnings.append(
-                    Problem(
-                        row.line,
-                        "charter",
-                        f"{pilot.title!r} is {pilot.get_stage_display().lower()} but its "
-                        f"charter does not answer: {'; '.join(missing)}",
-                    )
-                )
-        if dry_run:
-            transaction.set_rollback(True)
-    return report
+
+def _problems_of(line: int, exc: ValidationError) -> list[Problem]:
+    """A service's refusal as the file's problems, each on what it is about (a person
+    by their role: `risk_owner`, whichever column named them)."""
+    columns = {"reason": "risk_tier"}  # a file cannot give the reason to lower a tier
+    errors = exc.error_dict if hasattr(exc, "error_dict") else {"row": exc.error_list}
+    return [
+        Problem(line, columns.get(name, name), message)
+        for name, field_errors in errors.items()
+        for message in ValidationError(field_errors).messages
+    ]

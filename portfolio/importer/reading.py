@@ -15,6 +15,8 @@ COLUMNS = [
     "deployment_owner_email",
     "sponsor_email",
     "delivery_owner_email",
+    "decision_maker_email",
+    "risk_owner_email",
     "risk_tier",
     "pilot_start",
     "pilot_end_planned",
@@ -34,6 +36,8 @@ EMAIL_COLUMNS = {
     "deployment_owner_email": "deployment_owner",
     "sponsor_email": "sponsor",
     "delivery_owner_email": "delivery_owner",
+    "decision_maker_email": "decision_maker",
+    "risk_owner_email": "risk_owner",
 }
 
 

@@ -52,4 +52,5 @@ from portfolio.models.records import (  # noqa: F401
     Outcome,
     RiskApproval,
     Waiver,
+    risk_scope_of,
 )

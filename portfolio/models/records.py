@@ -2,10 +2,12 @@
 of what the decision maker saw), deferrals, risk approvals and gate waivers of a pilot."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from portfolio.models.parts import SuccessMetric
 from portfolio.models.people import User
 from portfolio.models.pilots import Pilot
 
@@ -76,13 +78,57 @@ class Deferral(ImmutableRecord):
         return f"Deferred on {self.deferred_on}"
 
 
+# What a risk approval approves: a change of any of these after it voids it. Each key
+# with the words that name its change.
+RISK_SCOPE = {
+    "risk_tier": "the risk tier",
+    "risk_owner": "the risk owner",
+    "summary": "the summary",
+    "metric_name": "the success metric",
+    "metric_baseline": "the success metric",
+    "metric_target": "the success metric",
+    "metric_direction": "the success metric",
+}
+
+
+def _number(value) -> str | None:
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+def _pilot_scope(pilot: dict) -> dict:
+    return {
+        "risk_tier": pilot["risk_tier"],
+        "risk_owner": pilot["risk_owner_id"],
+        "summary": pilot["summary"].strip(),
+    }
+
+
+def _metric_scope(metric: dict | None) -> dict:
+    return {
+        "metric_name": metric["name"].strip() if metric else None,
+        "metric_baseline": _number(metric["baseline"]) if metric else None,
+        "metric_target": _number(metric["target"]) if metric else None,
+        "metric_direction": metric["direction"] if metric else None,
+    }
+
+
+def risk_scope_of(pilot: Pilot) -> dict:
+    """The pilot's risk tier, risk owner and scope (summary, success metric) as they are."""
+    metric = getattr(pilot, "success_metric", None)
+    return _pilot_scope(vars(pilot)) | _metric_scope(metric and vars(metric))
+
+
 class RiskApproval(ImmutableRecord):
-    """The named risk owner's formal approval, required before a high-risk Scale."""
+    """The named risk owner's formal approval, required before a high-risk Scale. It
+    holds for the risk tier, risk owner and scope it approved (`scope`), no longer."""
 
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="risk_approvals")
     approved_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     approved_on = models.DateField()
     note = models.TextField(blank=True)
+    scope = models.JSONField(
+        default=dict, editable=False, help_text="What was approved: see risk_scope_of"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -91,6 +137,25 @@ class RiskApproval(ImmutableRecord):
     def __str__(self) -> str:
         return f"Risk approved on {self.approved_on}"
 
+    @property
+    def void_since(self) -> str:
+        """What changed since the approval ("the risk tier, the summary"), even if
+        changed back since; empty while it holds. Reads the pilot's history."""
+        since = {"history_date__gte": self.recorded_at}
+        states = [
+            risk_scope_of(self.pilot),
+            *map(_pilot_scope, self.pilot.history.filter(**since).values()),
+            *map(
+                _metric_scope,
+                SuccessMetric.history.filter(pilot_id=self.pilot_id, **since).values(),
+            ),
+        ]
+        changed = [
+            words
+            for key, words in RISK_SCOPE.items()
+            if any(key in state and state[key] != self.scope.get(key) for state in states)
+        ]
+        return ", ".join(dict.fromkeys(changed))
 
 class Waiver(ImmutableRecord):
     """A gate left open (or an objection overruled) at a Scale, on a named condition,

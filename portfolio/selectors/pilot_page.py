@@ -10,7 +10,7 @@ from django.db.models import (
 from gates.models import (
     GateStatus,
 )
-from portfolio.models import Decision, Deferral, PathItem, Pilot, StageChange
+from portfolio.models import Decision, Deferral, PathItem, Pilot, RiskApproval, StageChange
 from portfolio.selectors.charter import with_charter
 from portfolio.selectors.stalls import with_stall_state
 
@@ -36,4 +36,5 @@ def pilot_page_queryset(*, as_of: date) -> QuerySet[Pilot]:
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
         Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
         Prefetch("deferrals", queryset=Deferral.objects.select_related("deferred_by")),
+        Prefetch("risk_approvals", queryset=RiskApproval.objects.select_related("approved_by")),
     )

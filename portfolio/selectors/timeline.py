@@ -163,6 +163,7 @@ def _history_entries(pilot: Pilot) -> list[TimelineEntry]:
                 by=str(by or ""),
                 summary=f"{_HISTORY_SUBJECTS[model](row)} {verb}",
                 kind="change",
+                detail=row.history_change_reason or "",  # e.g. why a risk tier was lowered
                 changes=tuple(_field_change(model, change, related) for change in changes),
             )
         )

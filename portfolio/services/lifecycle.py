@@ -22,6 +22,7 @@ from portfolio.models import (
     Stage,
     StageChange,
     User,
+    risk_scope_of,
 )
 from portfolio.rules import can_decide_pilot, is_risk_owner, refusal
 from portfolio.selectors.charter import pilot_charter_missing
@@ -32,6 +33,7 @@ from portfolio.services.decisions import (
     decision_outcome_effects,
     waivers_save,
 )
+from portfolio.services.risk import pilot_duties_check, risk_approval_require
 from portfolio.stages import DECISION_FROM, MANUAL_MOVES, OUTCOME_STAGE
 
 
@@ -131,14 +133,7 @@ def _check_decision(*, pilot: Pilot, outcome: str, by: User, rationale: str) -> 
     if not rationale.strip():
         raise ValidationError({"rationale": "A decision needs its rationale."})
     if outcome == Outcome.SCALE and pilot.risk_tier == RiskTier.HIGH:
-        if pilot.risk_owner_id is None:
-            raise ValidationError("A high-risk pilot needs a named risk owner before Scale.")
-        if not RiskApproval.objects.filter(
-            pilot=pilot, approved_by_id=pilot.risk_owner_id
-        ).exists():
-            raise ValidationError(
-                "A high-risk pilot cannot be scaled before its risk owner's approval is recorded."
-            )
+        risk_approval_require(pilot)
 
 
 @transaction.atomic
@@ -231,8 +226,16 @@ def decision_defer(*, pilot: Pilot, by: User, reason: str, on: date | None = Non
 def risk_approval_record(
     *, pilot: Pilot, by: User, note: str = "", on: date | None = None
 ) -> RiskApproval:
+    """The risk owner approves the pilot's risk as it is now: its tier, its risk owner
+    and its scope (`RiskApproval.scope`); a change of any voids the approval."""
     if not is_risk_owner.test(by, pilot):
         raise PermissionDenied(refusal("portfolio.approve_risk"))
+    current = Pilot.objects.select_related("success_metric").get(pk=pilot.pk)
+    pilot_duties_check(current)
     return RiskApproval.objects.create(
-        pilot=pilot, approved_by=by, approved_on=on or timezone.localdate(), note=note.strip()
+        pilot=pilot,
+        approved_by=by,
+        approved_on=on or timezone.localdate(),
+        note=note.strip(),
+        scope=risk_scope_of(current),
     )

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from gates.services import readiness_refresh
 from portfolio.models import BusinessUnit, Pilot, Stage, StageChange, User
-from portfolio.services.parts import locked_current, require_edit
+from portfolio.services.parts import locked_current
+from portfolio.services.risk import pilot_changes_check, pilot_duties_check
 
 
 @transaction.atomic
@@ -22,7 +23,9 @@ def pilot_create(
     **fields,
 ) -> Pilot:
     """Create a pilot. A pilot recorded in a later stage (an inventory import) is
-    kept as it is; the charter rule governs the moves, see `pilot_stage_move`."""
+    kept as it is; the charter rule governs the moves, see `pilot_stage_move`. The
+    proposer names its people and tier, but nobody as risk owner of a pilot they own
+    or deliver (`services.risk`)."""
     pilot = Pilot(
         title=title.strip(),
         business_unit=business_unit,
@@ -35,6 +38,8 @@ def pilot_create(
     if by is not None:
         pilot._history_user = by  # the history's author, outside a request too
     pilot.full_clean()
+    # Whoever proposes names the people (the pilot has not started), within the duties.
+    pilot_duties_check(pilot)
     pilot.save()
     StageChange.objects.create(
         pilot=pilot,
@@ -50,20 +55,29 @@ def pilot_create(
 
 @transaction.atomic
 def pilot_update(
-    *, pilot: Pilot, by: User | None = None, version: str | None = None, **fields
+    *,
+    pilot: Pilot,
+    by: User | None = None,
+    version: str | None = None,
+    reason: str = "",
+    **fields,
 ) -> Pilot:
     """Change a pilot's own fields (not its stage: see `pilot_stage_move`).
 
-    With `by`, only someone who may edit the pilot; with `version` (what an editor
-    saw, see `edit_version`), refused if those fields changed meanwhile. Only the
-    fields asked for are written: a stale copy must not put back an old stage.
+    With `by`, only what they may change (`services.risk.pilot_changes_check`: the
+    people and the risk tier are named from above the pilot); with `version` (what an
+    editor saw, see `edit_version`), refused if those fields changed meanwhile. Only
+    the fields asked for are written: a stale copy must not put back an old stage.
+    Lowering the tier of a started pilot needs `reason`, kept in its history.
     """
     if "stage" in fields or "stage_entered_on" in fields:
         raise ValidationError("The stage changes through a stage move or a decision.")
     current = locked_current(pilot, fields, version)
+    pilot_changes_check(pilot=current, fields=fields, by=by, reason=reason)
     if by is not None:
-        require_edit(current, by)
         current._history_user = by
+    if reason.strip():
+        current._change_reason = reason.strip()
     tier_before = current.risk_tier
     for name, value in fields.items():
         setattr(current, name, value)

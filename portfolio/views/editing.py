@@ -120,13 +120,15 @@ def pilot_section(request: HttpRequest, pilot_id: int, kind: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 @login_required
 def charter_edit(request: HttpRequest, pilot_id: int) -> HttpResponse:
-    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.edit_pilot")
+    """The charter form, each field open to those who may change it (its owners the
+    answers; an executive, a governance admin or the sponsor the people and tier)."""
+    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.edit_charter")
     editing = Editing("charter")
     if request.method == "GET":
-        editing.form = PilotForm(instance=pilot, prefix="charter")
+        editing.form = PilotForm(instance=pilot, prefix="charter", user=request.user)
         return _pilot_page(request, pilot_id, panel="charter", editing=editing)
     form, editing.error = _save(
-        PilotForm(request.POST, instance=copy(pilot), prefix="charter"),
+        PilotForm(request.POST, instance=copy(pilot), prefix="charter", user=request.user),
         partial(pilot_update, pilot=pilot, by=request.user),
     )
     done = "The charter is saved."

@@ -146,7 +146,8 @@ def test_it_gives_the_pilot_for_editing_to_its_owner_only(request, pilots, name)
             pilot_for_user(user, pilots.id, perm="portfolio.edit_pilot")
         assert str(error.value) == (
             "You tried to change this pilot (Contact-centre assistant). Only the pilot's "
-            "deployment owner or delivery owner edits its charter, parts and evidence."
+            "deployment owner or delivery owner edits its charter, parts and evidence (an "
+            "executive too while it has no deployment owner)."
         )
 
 
