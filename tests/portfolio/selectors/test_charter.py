@@ -1,43 +1,15 @@
 """Selectors: charter completeness, stall state, the five signals and the export."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from gates.services import signoff_record
-from portfolio.models import Pilot, SuccessMetric
+from portfolio.models import SuccessMetric
 from portfolio.selectors.charter import CHARTER_QUESTIONS, pilot_charter_missing
-from portfolio.selectors.stalls import stall_signals_of, with_stall_state
 from tests.factories import (
-    criteria,
     make_chartered_pilot,
     make_pilot,
-    reviewer,
 )
-
-
-def state(pilot: Pilot, *, as_of: date) -> Pilot:
-    return with_stall_state(Pilot.objects.filter(pk=pilot.pk), as_of=as_of).get()
-
-
-def signals(pilot: Pilot, *, as_of: date) -> list[str]:
-    return stall_signals_of(state(pilot, as_of=as_of))
-
-
-def _criterion(key: str, function: str):
-    return next(c for c in criteria(key) if c.function == function and c.required)
-
-
-def _object(pilot: Pilot, *, key: str, function: str, comment: str = "Not acceptable"):
-    return signoff_record(
-        pilot=pilot,
-        criterion=_criterion(key, function),
-        by=reviewer(function),
-        verdict="objected",
-        comment=comment,
-    )
-
 
 # --- Charter ----------------------------------------------------------------------
 
@@ -74,5 +46,3 @@ def test_it_counts_a_baseline_of_zero_as_an_answer(alice):
     SuccessMetric.objects.filter(pilot=pilot).update(baseline=Decimal(0))
 
     assert pilot_charter_missing(pilot=pilot) == []
-
-

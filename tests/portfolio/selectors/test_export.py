@@ -1,17 +1,15 @@
 """Selectors: charter completeness, stall state, the five signals and the export."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gates.models import GATE_KEYS
-from gates.services import signoff_record
-from portfolio.models import Decision, Pilot, Stage
+from portfolio.models import Decision, Stage
 from portfolio.selectors.export import portfolio_export
-from portfolio.selectors.stalls import stall_signals_of, with_stall_state
 from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
 from portfolio.services.parts import cost_line_add
 from tests.factories import (
@@ -21,34 +19,9 @@ from tests.factories import (
     criterion_meet,
     gate_meet,
     make_awaiting_pilot,
-    reviewer,
     scale_ready,
 )
-
-ENTERED = date(2025, 1, 6)
-
-
-def state(pilot: Pilot, *, as_of: date) -> Pilot:
-    return with_stall_state(Pilot.objects.filter(pk=pilot.pk), as_of=as_of).get()
-
-
-def signals(pilot: Pilot, *, as_of: date) -> list[str]:
-    return stall_signals_of(state(pilot, as_of=as_of))
-
-
-def _criterion(key: str, function: str):
-    return next(c for c in criteria(key) if c.function == function and c.required)
-
-
-def _object(pilot: Pilot, *, key: str, function: str, comment: str = "Not acceptable"):
-    return signoff_record(
-        pilot=pilot,
-        criterion=_criterion(key, function),
-        by=reviewer(function),
-        verdict="objected",
-        comment=comment,
-    )
-
+from tests.portfolio.selectors.helpers import ENTERED, object_to
 
 # --- Export -----------------------------------------------------------------------
 
@@ -185,7 +158,7 @@ def _portfolio_of(count: int, *, start: int) -> None:
             **scale_ready(pilot, by=owner),
         )
         criterion_meet(pilot=pilot, criterion=criteria("ownership")[0], by=owner)
-        _object(pilot, key="data", function="legal")
+        object_to(pilot, key="data", function="legal")
 
 
 def test_it_exports_the_portfolio_in_a_number_of_queries_independent_of_pilots(db):

@@ -7,7 +7,7 @@ import pytest
 from gates.models import GATE_KEYS
 from gates.services import signoff_record
 from portfolio.models import Pilot, Stage
-from portfolio.selectors.stalls import stall_signals_of, with_stall_state
+from portfolio.selectors.stalls import stall_signals_of
 from portfolio.services.lifecycle import decision_defer, decision_record, pilot_stage_move
 from tests.factories import (
     criteria,
@@ -17,31 +17,7 @@ from tests.factories import (
     make_pilot,
     reviewer,
 )
-
-ENTERED = date(2025, 1, 6)
-
-
-def state(pilot: Pilot, *, as_of: date) -> Pilot:
-    return with_stall_state(Pilot.objects.filter(pk=pilot.pk), as_of=as_of).get()
-
-
-def signals(pilot: Pilot, *, as_of: date) -> list[str]:
-    return stall_signals_of(state(pilot, as_of=as_of))
-
-
-def _criterion(key: str, function: str):
-    return next(c for c in criteria(key) if c.function == function and c.required)
-
-
-def _object(pilot: Pilot, *, key: str, function: str, comment: str = "Not acceptable"):
-    return signoff_record(
-        pilot=pilot,
-        criterion=_criterion(key, function),
-        by=reviewer(function),
-        verdict="objected",
-        comment=comment,
-    )
-
+from tests.portfolio.selectors.helpers import ENTERED, criterion_of, object_to, signals, state
 
 # --- Stalled ----------------------------------------------------------------------
 
@@ -119,9 +95,7 @@ def test_it_counts_a_pilot_resubmitted_after_a_redesign_from_its_new_entry(alice
     # given: awaiting long ago, redesigned, awaiting again
     settings.STALL_AFTER_DAYS = 60
     pilot = make_awaiting_pilot(owner=alice, entered_on=ENTERED)
-    decision_record(
-        pilot=pilot, outcome="redesign", by=alice, rationale="Rescope", on=ENTERED
-    )
+    decision_record(pilot=pilot, outcome="redesign", by=alice, rationale="Rescope", on=ENTERED)
     back = ENTERED + timedelta(days=100)
     pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=back)
 
@@ -134,9 +108,7 @@ def test_it_counts_a_pilot_redesigned_and_resubmitted_the_same_day_as_stalled(al
     # given: the redesign decision and the new "awaiting decision" fall on the same day
     settings.STALL_AFTER_DAYS = 60
     pilot = make_awaiting_pilot(owner=alice, entered_on=ENTERED)
-    decision_record(
-        pilot=pilot, outcome="redesign", by=alice, rationale="Rescope", on=ENTERED
-    )
+    decision_record(pilot=pilot, outcome="redesign", by=alice, rationale="Rescope", on=ENTERED)
     pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=ENTERED)
 
     # then: the decision came before this wait, so it does not end it
@@ -231,11 +203,11 @@ def test_it_does_not_count_deferrals_from_before_the_pilot_entered_its_stage(ali
 def test_it_signals_open_objections_from_two_functions(alice):
     # given
     pilot = make_chartered_pilot(owner=alice)
-    _object(pilot, key="data", function="legal")
+    object_to(pilot, key="data", function="legal")
     assert signals(pilot, as_of=ENTERED) == []
 
     # when
-    _object(pilot, key="integration", function="it")
+    object_to(pilot, key="integration", function="it")
 
     # then
     assert signals(pilot, as_of=ENTERED) == ["conflicting_objections"]
@@ -257,14 +229,14 @@ def test_it_does_not_signal_objections_from_one_function(alice):
 def test_it_no_longer_counts_an_objection_superseded_by_a_sign_off(alice):
     # given: two functions object
     pilot = make_chartered_pilot(owner=alice)
-    _object(pilot, key="data", function="legal")
-    _object(pilot, key="integration", function="it")
+    object_to(pilot, key="data", function="legal")
+    object_to(pilot, key="integration", function="it")
     assert signals(pilot, as_of=ENTERED) == ["conflicting_objections"]
 
     # when: legal signs off the criterion it objected to
     signoff_record(
         pilot=pilot,
-        criterion=_criterion("data", "legal"),
+        criterion=criterion_of("data", "legal"),
         by=reviewer("legal"),
         verdict="signed_off",
     )
@@ -276,8 +248,8 @@ def test_it_no_longer_counts_an_objection_superseded_by_a_sign_off(alice):
 def test_it_does_not_count_an_objection_on_another_pilot(alice, bob):
     pilot = make_chartered_pilot(owner=alice)
     other = make_chartered_pilot(owner=bob, title="Cost anomalies")
-    _object(pilot, key="data", function="legal")
-    _object(other, key="integration", function="it")
+    object_to(pilot, key="data", function="legal")
+    object_to(other, key="integration", function="it")
 
     assert signals(pilot, as_of=ENTERED) == []
     assert signals(other, as_of=ENTERED) == []
@@ -311,7 +283,7 @@ def test_it_signals_an_organisational_gate_blocked_while_technical_gates_pass(al
     gate_meet(pilot=pilot, key="governance", by=alice)
     assert signals(pilot, as_of=ENTERED) == []
 
-    _object(pilot, key="governance", function="risk")
+    object_to(pilot, key="governance", function="risk")
 
     assert signals(pilot, as_of=ENTERED) == ["organisational_gates_open"]
 
@@ -327,7 +299,7 @@ def test_it_does_not_signal_organisational_gates_while_a_technical_gate_is_open(
 def test_it_does_not_signal_organisational_gates_while_a_technical_gate_is_blocked(alice):
     pilot = make_chartered_pilot(owner=alice)
     _technical_gates_met(pilot, alice)
-    _object(pilot, key="data", function="security")
+    object_to(pilot, key="data", function="security")
 
     assert signals(pilot, as_of=ENTERED) == []
 
@@ -405,8 +377,8 @@ def test_it_shows_no_signal_on_a_closed_pilot(db, settings, stage):
         pilot_end_planned=ENTERED + timedelta(days=1),
         delivery_owner=delivery,
     )
-    _object(pilot, key="data", function="legal")
-    _object(pilot, key="integration", function="it")
+    object_to(pilot, key="data", function="legal")
+    object_to(pilot, key="integration", function="it")
     for key in ("data", "integration", "value"):
         gate_meet(pilot=pilot, key=key, by=delivery)
 
@@ -420,9 +392,7 @@ def test_it_shows_no_signal_on_a_closed_pilot(db, settings, stage):
 
 def test_it_shows_the_same_signals_on_an_open_pilot_for_comparison(db):
     pilot = make_pilot(stage=Stage.SCALING, stage_entered_on=ENTERED)
-    _object(pilot, key="data", function="legal")
-    _object(pilot, key="integration", function="it")
+    object_to(pilot, key="data", function="legal")
+    object_to(pilot, key="integration", function="it")
 
     assert signals(pilot, as_of=ENTERED) == ["conflicting_objections", "no_decision_maker"]
-
-

@@ -1,11 +1,10 @@
 """Pilot services: charter, stage moves, decisions, deferrals, risk approval, edits."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from gates.models import GateStatus
 from portfolio.models import (
     Decision,
     Deferral,
@@ -24,48 +23,11 @@ from portfolio.services.lifecycle import (
 )
 from portfolio.services.pilots import pilot_update
 from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot, scale_ready
-
-DAY = date(2025, 3, 3)
-LATER = DAY + timedelta(days=30)
+from tests.portfolio.services.helpers import DAY, LATER, pilot_in_stage, stage_changes_of
 
 MISSING_OWNER = "who is accountable for deployment (a named deployment owner)"
 MISSING_METRIC = "what success looks like (a success metric with baseline and target)"
 MISSING_PATH = "the path to production (at least one path-to-production item)"
-
-
-def _stages(pilot: Pilot) -> list[tuple[str, str]]:
-    return list(
-        StageChange.objects.filter(pilot=pilot).order_by("id").values_list("from_stage", "to_stage")
-    )
-
-
-def _gate_statuses(pilot: Pilot) -> dict[str, str]:
-    return dict(GateStatus.objects.filter(pilot=pilot).values_list("gate__key", "status"))
-
-
-def _in_stage(*, owner, stage: str, **fields) -> Pilot:
-    """A pilot brought to `stage` through the services, on DAY."""
-    fields.setdefault("stage_entered_on", DAY)
-    if stage == Stage.PROPOSED:
-        return make_chartered_pilot(owner=owner, **fields)
-    if stage == Stage.PILOTING:
-        pilot = make_chartered_pilot(owner=owner, **fields)
-        pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=owner, on=DAY)
-        return pilot
-    pilot = make_awaiting_pilot(owner=owner, entered_on=DAY, **fields)
-    if stage == Stage.AWAITING_DECISION:
-        return pilot
-    outcome = {
-        Stage.SCALING: "scale",
-        Stage.IN_PRODUCTION: "scale",
-        Stage.STOPPED: "stop",
-        Stage.RESEARCH: "research",
-    }[stage]
-    ready = scale_ready(pilot, by=owner) if outcome == "scale" else {}
-    decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY, **ready)
-    if stage == Stage.IN_PRODUCTION:
-        pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=owner, on=DAY)
-    return pilot
 
 
 # --- The charter and the stage moves ----------------------------------------------
@@ -86,7 +48,7 @@ def test_it_refuses_to_start_a_pilot_whose_charter_is_empty(alice):
     ]
     pilot.refresh_from_db()
     assert (pilot.stage, pilot.stage_entered_on) == (Stage.PROPOSED, DAY)
-    assert _stages(pilot) == [("", Stage.PROPOSED)]
+    assert stage_changes_of(pilot) == [("", Stage.PROPOSED)]
 
 
 @pytest.mark.parametrize(
@@ -167,7 +129,7 @@ def test_it_starts_a_chartered_pilot_and_records_who_when_and_why(alice):
 )
 def test_it_makes_the_legal_manual_moves(alice, from_stage, to_stage):
     # given
-    pilot = _in_stage(owner=alice, stage=from_stage)
+    pilot = pilot_in_stage(owner=alice, stage=from_stage)
     changes_before = StageChange.objects.filter(pilot=pilot).count()
 
     # when
@@ -176,7 +138,7 @@ def test_it_makes_the_legal_manual_moves(alice, from_stage, to_stage):
     # then
     assert Pilot.objects.get(pk=pilot.pk).stage == to_stage
     assert StageChange.objects.filter(pilot=pilot).count() == changes_before + 1
-    assert _stages(pilot)[-1] == (from_stage, to_stage)
+    assert stage_changes_of(pilot)[-1] == (from_stage, to_stage)
 
 
 @pytest.mark.parametrize(
@@ -234,7 +196,7 @@ def test_it_makes_the_legal_manual_moves(alice, from_stage, to_stage):
 )
 def test_it_refuses_an_illegal_manual_move(alice, from_stage, to_stage, message):
     # given
-    pilot = _in_stage(owner=alice, stage=from_stage)
+    pilot = pilot_in_stage(owner=alice, stage=from_stage)
     before = list(StageChange.objects.filter(pilot=pilot).values_list("id", flat=True))
 
     # when
@@ -250,7 +212,7 @@ def test_it_refuses_an_illegal_manual_move(alice, from_stage, to_stage, message)
 
 def test_it_sets_the_go_live_date_when_a_scaling_pilot_goes_live(alice):
     # given
-    pilot = _in_stage(owner=alice, stage=Stage.SCALING)
+    pilot = pilot_in_stage(owner=alice, stage=Stage.SCALING)
     assert pilot.go_live_on is None
 
     # when
@@ -339,7 +301,7 @@ def test_it_refuses_a_stale_stage_move_instead_of_applying_it_twice(alice, bob):
     assert error.value.messages == ["The pilot's stage changed meanwhile; reload and try again."]
     pilot.refresh_from_db()
     assert (pilot.stage, pilot.stage_entered_on) == (Stage.PILOTING, DAY)
-    assert _stages(pilot) == [("", Stage.PROPOSED), (Stage.PROPOSED, Stage.PILOTING)]
+    assert stage_changes_of(pilot) == [("", Stage.PROPOSED), (Stage.PROPOSED, Stage.PILOTING)]
 
 
 # --- Stage-gate decisions ---------------------------------------------------------
@@ -382,12 +344,12 @@ def test_it_moves_the_pilot_where_the_decision_sends_it(alice, outcome, stage):
     assert decision.supersedes is None
     pilot.refresh_from_db()
     assert (pilot.stage, pilot.stage_entered_on) == (stage, LATER)
-    assert _stages(pilot)[-1] == (Stage.AWAITING_DECISION, stage)
+    assert stage_changes_of(pilot)[-1] == (Stage.AWAITING_DECISION, stage)
 
 
 @pytest.mark.parametrize("stage", [Stage.PROPOSED, Stage.PILOTING])
 def test_it_stops_a_pilot_early_for_a_recorded_reason(alice, stage):
-    pilot = _in_stage(owner=alice, stage=stage)
+    pilot = pilot_in_stage(owner=alice, stage=stage)
 
     decision_record(
         pilot=pilot, outcome="stop", by=alice, rationale="The data does not exist", on=LATER
@@ -423,7 +385,7 @@ def test_it_stops_a_pilot_early_for_a_recorded_reason(alice, stage):
     ],
 )
 def test_it_refuses_a_decision_from_the_wrong_stage(alice, stage, outcome, message):
-    pilot = _in_stage(owner=alice, stage=stage)
+    pilot = pilot_in_stage(owner=alice, stage=stage)
     decisions_before = Decision.objects.count()
 
     with pytest.raises(ValidationError) as error:
@@ -668,7 +630,7 @@ def test_it_refuses_a_stale_decision_instead_of_applying_it_twice(alice, executi
     assert list(Decision.objects.values_list("outcome", flat=True)) == ["scale"]
     pilot.refresh_from_db()
     assert (pilot.stage, pilot.stage_entered_on) == (Stage.SCALING, LATER)
-    assert _stages(pilot)[-1] == (Stage.AWAITING_DECISION, Stage.SCALING)
+    assert stage_changes_of(pilot)[-1] == (Stage.AWAITING_DECISION, Stage.SCALING)
     assert StageChange.objects.filter(pilot=pilot, to_stage=Stage.STOPPED).count() == 0
 
 
@@ -735,7 +697,7 @@ def test_it_records_a_deferral_and_keeps_the_pilot_awaiting(alice):
     "stage", [Stage.PROPOSED, Stage.PILOTING, Stage.SCALING, Stage.STOPPED, Stage.IN_PRODUCTION]
 )
 def test_it_defers_only_a_decision_that_is_due(alice, stage):
-    pilot = _in_stage(owner=alice, stage=stage)
+    pilot = pilot_in_stage(owner=alice, stage=stage)
 
     with pytest.raises(ValidationError) as error:
         decision_defer(pilot=pilot, by=alice, reason="Next meeting")

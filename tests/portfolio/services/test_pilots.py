@@ -1,12 +1,11 @@
 """Pilot services: charter, stage moves, decisions, deferrals, risk approval, edits."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from gates.models import GateStatus
 from portfolio.models import (
     CostLine,
     Pilot,
@@ -14,51 +13,12 @@ from portfolio.models import (
     StageChange,
 )
 from portfolio.services.lifecycle import (
-    decision_record,
     pilot_stage_move,
 )
 from portfolio.services.parts import cost_line_add
 from portfolio.services.pilots import pilot_create, pilot_update
-from tests.factories import make_awaiting_pilot, make_chartered_pilot, make_pilot, scale_ready
-
-DAY = date(2025, 3, 3)
-LATER = DAY + timedelta(days=30)
-
-
-def _stages(pilot: Pilot) -> list[tuple[str, str]]:
-    return list(
-        StageChange.objects.filter(pilot=pilot).order_by("id").values_list("from_stage", "to_stage")
-    )
-
-
-def _gate_statuses(pilot: Pilot) -> dict[str, str]:
-    return dict(GateStatus.objects.filter(pilot=pilot).values_list("gate__key", "status"))
-
-
-def _in_stage(*, owner, stage: str, **fields) -> Pilot:
-    """A pilot brought to `stage` through the services, on DAY."""
-    fields.setdefault("stage_entered_on", DAY)
-    if stage == Stage.PROPOSED:
-        return make_chartered_pilot(owner=owner, **fields)
-    if stage == Stage.PILOTING:
-        pilot = make_chartered_pilot(owner=owner, **fields)
-        pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=owner, on=DAY)
-        return pilot
-    pilot = make_awaiting_pilot(owner=owner, entered_on=DAY, **fields)
-    if stage == Stage.AWAITING_DECISION:
-        return pilot
-    outcome = {
-        Stage.SCALING: "scale",
-        Stage.IN_PRODUCTION: "scale",
-        Stage.STOPPED: "stop",
-        Stage.RESEARCH: "research",
-    }[stage]
-    ready = scale_ready(pilot, by=owner) if outcome == "scale" else {}
-    decision_record(pilot=pilot, outcome=outcome, by=owner, rationale="Why", on=DAY, **ready)
-    if stage == Stage.IN_PRODUCTION:
-        pilot_stage_move(pilot=pilot, to_stage=Stage.IN_PRODUCTION, by=owner, on=DAY)
-    return pilot
-
+from tests.factories import make_chartered_pilot, make_pilot
+from tests.portfolio.services.helpers import DAY, LATER, gate_statuses_of, stage_changes_of
 
 # --- Creating and editing a pilot -------------------------------------------------
 
@@ -76,7 +36,7 @@ def test_it_creates_a_pilot_with_its_first_stage_change_and_gate_statuses(alice,
     change = StageChange.objects.get(pilot=pilot)
     assert (change.from_stage, change.to_stage, change.changed_on) == ("", Stage.PROPOSED, DAY)
     assert change.changed_by == alice
-    assert len(_gate_statuses(pilot)) == 6
+    assert len(gate_statuses_of(pilot)) == 6
 
 
 def test_it_sets_go_live_when_a_pilot_is_recorded_in_production(unit):
@@ -145,7 +105,7 @@ def test_it_refuses_a_stage_change_through_pilot_update(alice, fields):
         LATER,
         "Contact-centre assistant",
     )
-    assert _stages(pilot) == [("", Stage.PROPOSED)]
+    assert stage_changes_of(pilot) == [("", Stage.PROPOSED)]
 
 
 def test_it_updates_a_pilot_without_reverting_a_stage_changed_meanwhile(alice, bob):
@@ -170,13 +130,13 @@ def test_it_updates_a_pilot_without_reverting_a_stage_changed_meanwhile(alice, b
 def test_it_rederives_gate_statuses_when_the_risk_tier_changes(alice):
     # given
     pilot = make_pilot(deployment_owner=alice, risk_tier="medium")
-    assert _gate_statuses(pilot)["data"] == "open"
+    assert gate_statuses_of(pilot)["data"] == "open"
 
     # when
     pilot_update(pilot=pilot, risk_tier="low")
 
     # then
-    assert _gate_statuses(pilot) == {
+    assert gate_statuses_of(pilot) == {
         "ownership": "open",
         "data": "not_applicable",
         "integration": "open",
@@ -187,7 +147,7 @@ def test_it_rederives_gate_statuses_when_the_risk_tier_changes(alice):
 
     # and back
     pilot_update(pilot=pilot, risk_tier="high")
-    assert set(_gate_statuses(pilot).values()) == {"open"}
+    assert set(gate_statuses_of(pilot).values()) == {"open"}
 
 
 def test_it_refuses_a_negative_cost(alice):
