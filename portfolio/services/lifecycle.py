@@ -34,7 +34,7 @@ from portfolio.services.decisions import (
     waivers_save,
 )
 from portfolio.services.risk import pilot_duties_check, risk_approval_require
-from portfolio.stages import DECISION_FROM, MANUAL_MOVES, OUTCOME_STAGE
+from portfolio.stages import OUTCOME_STAGE, manual_moves_from, needs_decision, outcomes_from
 
 
 def pilot_stage_record(
@@ -96,14 +96,10 @@ def pilot_stage_move(
     *, pilot: Pilot, to_stage: str, by: User | None, on: date | None = None, reason: str = ""
 ) -> StageChange:
     """Start a pilot, mark it awaiting decision, or mark a scaling pilot live."""
-    if to_stage not in MANUAL_MOVES.get(pilot.stage, set()):
+    if to_stage not in manual_moves_from(pilot.stage):
         raise ValidationError(
             f"A pilot cannot go from {Stage(pilot.stage).label} to {Stage(to_stage).label}"
-            + (
-                " by hand: that takes a stage-gate decision."
-                if to_stage in OUTCOME_STAGE.values()
-                else "."
-            )
+            + (" by hand: that takes a stage-gate decision." if needs_decision(to_stage) else ".")
         )
     if to_stage == Stage.PILOTING:
         _require_charter(pilot)
@@ -125,7 +121,7 @@ def _check_decision(*, pilot: Pilot, outcome: str, by: User, rationale: str) -> 
     pilot_check_decision_rights(pilot=pilot, user=by)
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": f"Unknown outcome {outcome!r}."})
-    if pilot.stage not in DECISION_FROM[outcome]:
+    if Outcome(outcome) not in outcomes_from(pilot.stage):
         raise ValidationError(
             f"A {Outcome(outcome).label} decision cannot be taken on a pilot that is "
             f"{Stage(pilot.stage).label.lower()}."

@@ -45,7 +45,7 @@ from portfolio.services.lifecycle import (
     pilot_stage_move,
     risk_approval_record,
 )
-from portfolio.stages import DECISION_FROM, MANUAL_MOVES, MOVE_LABELS, OUTCOME_STAGE
+from portfolio.stages import MOVE_LABELS, OUTCOME_STAGE, manual_moves_from, outcomes_from
 
 # The newest entries of a pilot's history its page shows; the rest on its history page.
 TIMELINE_ON_PAGE = 30
@@ -54,17 +54,15 @@ TIMELINE_ON_PAGE = 30
 def _stage_actions(user, pilot: Pilot) -> dict:
     """What the user may do to the pilot's stage now: the forms the stage panel shows."""
     can_decide = has_perm("portfolio.decide_pilot", user, pilot)
-    moves = MANUAL_MOVES.get(pilot.stage, set())
+    can_move = has_perm("portfolio.edit_pilot", user, pilot)
     return {
         "moves": [
-            (stage, MOVE_LABELS[stage])
-            for stage in Stage
-            if stage in moves and has_perm("portfolio.edit_pilot", user, pilot)
+            (stage, MOVE_LABELS[stage]) for stage in manual_moves_from(pilot.stage) if can_move
         ],
         "outcomes": [
             (outcome, outcome.label, Stage(OUTCOME_STAGE[outcome]).label)
-            for outcome in Outcome
-            if can_decide and pilot.stage in DECISION_FROM[outcome]
+            for outcome in outcomes_from(pilot.stage)
+            if can_decide
         ],
         "can_defer": can_decide and pilot.stage == Stage.AWAITING_DECISION,
         "can_approve_risk": pilot.risk_tier == RiskTier.HIGH
