@@ -3,9 +3,10 @@
 from django import forms
 from rules import has_perm
 
-from gates.models import EvidenceStatus, Verdict
-from gates.selectors import ChecklistGate, pilot_checklist
-from portfolio.models import Pilot
+from gates.models import EvidenceStatus, Gate, Verdict
+from gates.selectors import ChecklistGate, MoveChoice, pilot_checklist
+from portfolio.lib.dates import BoundedDateField
+from portfolio.models import Function, Pilot
 
 
 class EvidenceForm(forms.Form):
@@ -17,6 +18,12 @@ class EvidenceForm(forms.Form):
         required=False,
         help_text="PDF, image, Office document, CSV or text; at most 10 MB.",
     )
+    expires_on = BoundedDateField(
+        required=False,
+        label="Expires on",
+        help_text="When it stops holding, if known (a certificate's end date).",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 class EvidenceReviewForm(forms.Form):
@@ -27,11 +34,12 @@ class EvidenceReviewForm(forms.Form):
 
 
 class SignOffForm(forms.Form):
-    verdict = forms.ChoiceField(choices=Verdict.choices)
+    verdict = forms.ChoiceField(
+        choices=[(Verdict.SIGNED_OFF, "Sign off"), (Verdict.OBJECTED, "Object")]
+    )
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
     )
-
 
 
 def checklist_with_forms(user, pilot: Pilot, failed: tuple | None = None) -> list[ChecklistGate]:
@@ -55,4 +63,33 @@ def checklist_with_forms(user, pilot: Pilot, failed: tuple | None = None) -> lis
                 for evidence in item.evidence:
                     if evidence.status == EvidenceStatus.PENDING:
                         evidence.review_form = form("review", evidence.id, EvidenceReviewForm)
+            if can_edit and item.evidence:
+                latest = item.evidence[-1]
+                if latest.expired or latest.expiring:
+                    latest.reconfirm_form = form("reconfirm", latest.id, forms.Form)
     return checklist
+
+
+class CriterionDraftForm(forms.Form):
+    """A criterion of the checklist's next version."""
+
+    gate = forms.ModelChoiceField(queryset=Gate.objects.all(), empty_label=None)
+    text = forms.CharField(max_length=300)
+    required = forms.BooleanField(required=False, initial=True)
+    function = forms.ChoiceField(
+        choices=[("", "None: evidence suffices"), *Function.choices], required=False
+    )
+    validity_months = forms.IntegerField(
+        required=False, min_value=1, max_value=120, label="Valid for (months)"
+    )
+    applies_to_low = forms.BooleanField(required=False, label="Low tier")
+    applies_to_medium = forms.BooleanField(required=False, initial=True, label="Medium tier")
+    applies_to_high = forms.BooleanField(required=False, initial=True, label="High tier")
+
+
+class PublishForm(forms.Form):
+    move = forms.ChoiceField(
+        choices=MoveChoice.choices,
+        widget=forms.RadioSelect,
+        label="Which pilots move to the new version",
+    )

@@ -1,4 +1,11 @@
-"""The six production-readiness gates, their criteria, and what proves them.
+"""The six production-readiness gates, their criteria in checklist versions, and what
+proves them.
+
+The six gates are fixed; their criteria belong to a `ChecklistVersion`. A pilot follows
+its own version (`Pilot.checklist_version`); evidence and sign-offs count for the
+criterion of the pilot's version with the same `key`, so they carry over when a pilot
+moves to a version where that criterion survives. Published versions are never edited:
+a change is a draft of the next version (`gates.versions`).
 
 A criterion is met for a pilot when it has accepted evidence and, where it belongs
 to a function, that function's current sign-off. `GateStatus` holds the readiness
@@ -38,9 +45,53 @@ class Gate(models.Model):
         return f"{self.number}. {self.name}"
 
 
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class ChecklistVersion(models.Model):
+    """The checklist as it stood from its publication: its criteria, by gate."""
+
+    number = models.PositiveIntegerField(unique=True)
+    status = models.CharField(
+        max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            # At most one draft at a time: every edit goes into it.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="draft"),
+                name="one_draft_checklist_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"checklist v{self.number}"
+
+
 class Criterion(models.Model):
-    gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="criteria")
+    version = models.ForeignKey(ChecklistVersion, on_delete=models.PROTECT, related_name="criteria")
+    key = models.SlugField(
+        max_length=60,
+        help_text="The same criterion in every version: evidence and sign-offs carry over by it",
+    )
+    gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="criteria")
     text = models.CharField(max_length=300)
+    validity_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Evidence and sign-offs expire this many months after acceptance; "
+        "empty when they do not expire",
+    )
     required = models.BooleanField(default=True)
     function = models.CharField(
         max_length=20,
@@ -56,6 +107,9 @@ class Criterion(models.Model):
     class Meta:
         ordering = ["gate__number", "position", "id"]
         verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="one_key_per_version")
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -77,7 +131,7 @@ def evidence_upload_to(evidence: "Evidence", filename: str) -> str:
 
 class Evidence(models.Model):
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="evidence")
-    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="evidence")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="evidence")
     text = models.TextField(blank=True)
     link = models.URLField(max_length=500, blank=True)
     file = models.FileField(upload_to=evidence_upload_to, max_length=300, blank=True)
@@ -93,13 +147,22 @@ class Evidence(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="When the evidence stops holding, if the submitter knows"
+    )
+    # Set on acceptance: the earlier of the stated expiry and the criterion's validity
+    # after acceptance; empty when it does not expire. Accepted evidence holds before it.
+    valid_until = models.DateField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["submitted_at", "id"]
         verbose_name_plural = "evidence"
-        indexes = [models.Index(fields=["pilot", "criterion", "status"])]
+        indexes = [
+            models.Index(fields=["pilot", "criterion", "status"]),
+            models.Index(fields=["valid_until"]),
+        ]
 
     def __str__(self) -> str:
         return f"Evidence for {self.criterion} ({self.get_status_display()})"
@@ -112,6 +175,8 @@ class Evidence(models.Model):
 class Verdict(models.TextChoices):
     SIGNED_OFF = "signed_off", "Signed off"
     OBJECTED = "objected", "Objection"
+    # Appended when a material change of the pilot voids the function's sign-off.
+    TO_RECONFIRM = "to_reconfirm", "To re-confirm"
 
 
 class SignOff(ImmutableRecord):
@@ -121,19 +186,25 @@ class SignOff(ImmutableRecord):
     """
 
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="signoffs")
-    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="signoffs")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="signoffs")
     function = models.CharField(max_length=20, choices=Function.choices)
-    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    verdict = models.CharField(max_length=12, choices=Verdict.choices)
+    # Empty only on a voiding written by a command or the importer (no person).
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signed_at = models.DateTimeField()
     comment = models.TextField(blank=True)
+    # A sign-off holds before this day; empty when its criterion has no validity period.
+    valid_until = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["signed_at", "id"]
         verbose_name = "sign-off"
-        indexes = [models.Index(fields=["pilot", "criterion"])]
+        indexes = [
+            models.Index(fields=["pilot", "criterion"]),
+            models.Index(fields=["valid_until"]),
+        ]
 
 
 class Readiness(models.TextChoices):
@@ -154,7 +225,7 @@ READINESS_SYMBOLS = {
 
 class GateStatus(models.Model):
     pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="gate_statuses")
-    gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="statuses")
+    gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="statuses")
     status = models.CharField(max_length=20, choices=Readiness.choices)
     criteria_met = models.PositiveSmallIntegerField(default=0)
     criteria_required = models.PositiveSmallIntegerField(default=0)
@@ -173,3 +244,47 @@ class GateStatus(models.Model):
     @property
     def symbol(self) -> str:
         return READINESS_SYMBOLS[self.status]
+
+
+class ChecklistEventKind(models.TextChoices):
+    MOVED = "moved", "Moved to another checklist version"
+    EXPIRED = "expired", "Evidence or sign-off expired"
+    LAPSED = "lapsed", "Readiness lapsed"
+
+
+class ChecklistEvent(models.Model):
+    """What happened to a pilot's checklist without anyone editing it: a move to another
+    version, evidence or a sign-off that expired, a live system's readiness lapsing.
+    Written once; each evidence or sign-off expires once (the daily job is safe to
+    run twice)."""
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="checklist_events")
+    kind = models.CharField(max_length=10, choices=ChecklistEventKind.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    summary = models.CharField(max_length=400)
+    evidence = models.ForeignKey(
+        Evidence, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    signoff = models.ForeignKey(
+        SignOff, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["pilot", "at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evidence"],
+                condition=models.Q(kind="expired"),
+                name="evidence_expires_once",
+            ),
+            models.UniqueConstraint(
+                fields=["signoff"], condition=models.Q(kind="expired"), name="signoff_expires_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary

@@ -8,7 +8,7 @@ join, so the 403 page and the services explain a refusal the same way.
 import rules
 
 from portfolio.models import Function, Role
-from portfolio.rules import REFUSALS, is_signed_in
+from portfolio.rules import REFUSALS, is_governance_admin, is_signed_in
 
 
 @rules.predicate
@@ -36,6 +36,8 @@ def is_evidence_reviewer(user, criterion) -> bool:
 rules.add_perm("gates.review_criterion", is_reviewer_of_function)
 # Accept or reject evidence: as above, and the business reviewers where no function owns it.
 rules.add_perm("gates.review_evidence", is_evidence_reviewer)
+# Draft, edit and publish checklist versions, and choose which pilots move: no object.
+rules.add_perm("gates.edit_checklist", is_governance_admin)
 
 REFUSALS.update(
     {
@@ -48,6 +50,11 @@ REFUSALS.update(
             "review this evidence",
             "Only a stakeholder reviewer from the function that owns a criterion (the business "
             "where no function does) accepts or rejects its evidence.",
+        ),
+        "gates.edit_checklist": (
+            "change the checklist",
+            "Only a governance admin drafts, publishes and moves pilots between checklist "
+            "versions.",
         ),
     }
 )

@@ -34,7 +34,12 @@ STATES = [
     ("stalled", "Stalled"),
     ("drifting", "Drifting"),
 ]
-READINESS = [("", "Any"), ("passed_all", "Passed all gates"), ("blocked", "Blocked at a gate")]
+READINESS = [
+    ("", "Any"),
+    ("passed_all", "Passed all gates"),
+    ("blocked", "Blocked at a gate"),
+    ("lapsed", "Readiness lapsed (in production)"),
+]
 VALUES = [
     ("", "Any"),
     ("measured", "Measured post-launch value"),

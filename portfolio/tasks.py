@@ -15,6 +15,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from gates.services import readiness_expiry_record
 from portfolio.models import AlertDelivery
 from portfolio.services.alerts import DELIVERY_DUE, alert_delivery_send, stall_alerts_plan
 from portfolio.services.stalls import stall_flags_record
@@ -39,7 +40,16 @@ def _as_of(value: str | None) -> date:
 
 @shared_task
 def flag_stalls_task(as_of: str | None = None) -> dict[str, int]:
-    return stall_flags_record(as_of=_as_of(as_of))
+    """The daily checks: stalls, then the evidence and sign-offs that expired."""
+    return daily_checks_record(as_of=_as_of(as_of))
+
+
+def daily_checks_record(*, as_of: date) -> dict[str, int]:
+    """Stall detection, and the expiry of evidence and sign-offs with the readiness it
+    changes. Returns the counts of both (the expiry's prefixed `expired_`)."""
+    counts = stall_flags_record(as_of=as_of)
+    expired = readiness_expiry_record(as_of=as_of)
+    return counts | {f"expired_{name}": n for name, n in expired.items()}
 
 
 @shared_task

@@ -7,6 +7,7 @@ import factory
 
 from gates import services as gate_services
 from gates.models import Criterion, Gate
+from gates.selectors import current_version
 from portfolio.forms import PilotForm
 from portfolio.models import BusinessUnit, ConditionDecision, Pilot, Role, User
 from portfolio.selectors.decisions import decision_version, scale_gaps
@@ -69,8 +70,9 @@ def gate(key: str) -> Gate:
     return Gate.objects.get(key=key)
 
 
-def criteria(key: str) -> list[Criterion]:
-    return list(Criterion.objects.filter(gate__key=key))
+def criteria(key: str, *, version=None) -> list[Criterion]:
+    """The criteria of a gate in a checklist version (the current one by default)."""
+    return list(Criterion.objects.filter(gate__key=key, version=version or current_version()))
 
 
 def reviewer(function: str) -> User:

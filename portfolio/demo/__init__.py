@@ -28,7 +28,14 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from gates.services import readiness_refresh
+from gates.models import Gate
+from gates.selectors import MoveChoice
+from gates.services import (
+    checklist_draft_start,
+    checklist_version_publish,
+    criterion_draft_save,
+    readiness_refresh,
+)
 from portfolio.demo.criteria import criteria_by_gate
 from portfolio.demo.generator import Generation, pilots_generate
 from portfolio.demo.people import (
@@ -75,6 +82,25 @@ def portfolio_is_empty() -> bool:
     return not Pilot.objects.exists()
 
 
+def checklist_v2_publish(*, by) -> None:
+    """The checklist's second version, as a governance admin publishes it: an optional
+    model-card criterion for the governance gate. Every pilot but those in production
+    moves to it; the live systems stay on version 1, which the demo shows side by side."""
+    draft = checklist_draft_start(by=by)
+    criterion_draft_save(
+        by=by,
+        gate=Gate.objects.get(key="governance"),
+        text="A model card states the system's purpose, data and known limits",
+        required=False,
+        function="",
+        applies_to_low=False,
+        applies_to_medium=True,
+        applies_to_high=True,
+        position=5,
+    )
+    checklist_version_publish(version=draft, by=by, move=MoveChoice.ALL_BUT_PRODUCTION)
+
+
 def demo_seed(*, pilots: int, seed: int, today: date | None = None) -> SeedReport:
     """Load the demo portfolio into an empty database: the people, the business units,
     the two reference cases of docs/domain.md and `pilots` generated pilots.
@@ -99,6 +125,7 @@ def demo_seed(*, pilots: int, seed: int, today: date | None = None) -> SeedRepor
         )
         # One derivation of every gate status, from the evidence and sign-offs written above.
         readiness_refresh(pilot_ids=reference_ids + generated_ids)
+        checklist_v2_publish(by=people["admin"])
     by_stage = dict(Pilot.objects.order_by().values_list("stage").annotate(n=Count("id")))
     return SeedReport(
         pilots=len(reference_ids) + len(generated_ids),

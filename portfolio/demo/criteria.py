@@ -2,6 +2,7 @@
 a pilot can stand, and what its evidence, rejection and objection say."""
 
 from gates.models import Criterion
+from gates.selectors import current_version
 from portfolio.demo import prose
 from portfolio.demo.prose import CriterionTexts
 
@@ -19,8 +20,10 @@ NOTHING = "nothing"
 
 
 def criteria_by_gate() -> dict[str, list[Criterion]]:
+    """The criteria of the current checklist version, by gate key."""
     criteria: dict[str, list[Criterion]] = {key: [] for key in ALL_GATES}
-    for criterion in Criterion.objects.select_related("gate").order_by(
+    current = current_version()
+    for criterion in Criterion.objects.filter(version=current).select_related("gate").order_by(
         "gate__number", "position", "id"
     ):
         criteria.setdefault(criterion.gate.key, []).append(criterion)

@@ -21,8 +21,6 @@ class Stage(models.TextChoices):
     RESEARCH = "research", "Research"
 
 
-
-
 class RiskTier(models.TextChoices):
     LOW = "low", "Low (fast track)"
     MEDIUM = "medium", "Medium"
@@ -76,7 +74,22 @@ class Pilot(models.Model):
     gate_progress = models.CharField(
         max_length=12, choices=GateProgress.choices, default=GateProgress.OPEN, editable=False
     )
-    history = HistoricalRecords(excluded_fields=["updated_at", "gate_progress"])
+    # The checklist version the pilot follows (the current one when empty); it changes
+    # only by `gates.versions.checklist_version_publish`, recorded as a checklist event.
+    checklist_version = models.ForeignKey(
+        "gates.ChecklistVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="pilots",
+    )
+    # In production with its governance gate passed once and no longer: written by
+    # readiness_refresh, like gate_progress.
+    readiness_lapsed = models.BooleanField(default=False, editable=False)
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "gate_progress", "checklist_version", "readiness_lapsed"]
+    )
 
     class Meta:
         ordering = ["title"]

@@ -9,6 +9,7 @@ from django.db.models import (
     F,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -17,9 +18,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from gates.models import (
+    Evidence,
+    EvidenceStatus,
     GateStatus,
+    SignOff,
+    Verdict,
 )
+from gates.selectors import WARN_DAYS
 from portfolio.models import AlertKind, Pilot, Role, Snooze, StallEvent, StallEventKind, User
+from portfolio.selectors.conditions import lapsed_condition
 from portfolio.selectors.stalls import (
     drifting_condition,
     overdue_since,
@@ -68,21 +75,33 @@ def stall_alert_recipients(*, as_of: date) -> list[tuple[int, str]]:
     """(user id, alert kind) of everyone who gets this week's stall email.
 
     Each active deployment owner of a stalled or drifting pilot whose alert is not
-    snoozed gets the owner alert; when any pilot is stalled or drifting, each active
-    executive who has not opted out gets the digest. Nobody else; two queries.
+    snoozed, or of a pilot whose evidence or sign-off expires within WARN_DAYS, gets the
+    owner alert; when any pilot is stalled or drifting, or live with its readiness
+    lapsed, each active executive who has not opted out gets the digest. Nobody else;
+    two queries.
     """
     flagged = Pilot.objects.filter(stalled_condition(as_of) | drifting_condition(as_of))
+    window = {"valid_until__gt": as_of, "valid_until__lte": as_of + timedelta(days=WARN_DAYS)}
+    expiring = Evidence.objects.filter(status=EvidenceStatus.ACCEPTED, **window).values(
+        "pilot__deployment_owner"
+    )
+    signoffs = SignOff.objects.filter(verdict=Verdict.SIGNED_OFF, **window).values(
+        "pilot__deployment_owner"
+    )
     owners = (
-        User.objects.filter(
-            is_active=True,
-            id__in=flagged.exclude(Exists(_active_snoozes(as_of))).values("deployment_owner"),
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(id__in=flagged.exclude(Exists(_active_snoozes(as_of))).values("deployment_owner"))
+            | Q(id__in=expiring)
+            | Q(id__in=signoffs)
         )
         .order_by("id")
         .values_list("id", flat=True)
     )
+    reported = flagged | Pilot.objects.filter(lapsed_condition())
     executives = (
         User.objects.filter(role=Role.EXECUTIVE, is_active=True, digest_opt_out__isnull=True)
-        .filter(Exists(flagged))
+        .filter(Exists(reported))
         .order_by("id")
         .values_list("id", flat=True)
     )

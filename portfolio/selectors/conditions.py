@@ -45,6 +45,12 @@ def blocked_condition(gate_key: str = "") -> Q:
     return Q(pk__in=blocked.values("pilot_id"))
 
 
+def lapsed_condition() -> Q:
+    """A live system whose governance gate passed and no longer does (an approval
+    expired or voided): derived by gates.services.readiness_refresh."""
+    return Q(stage=Stage.IN_PRODUCTION, readiness_lapsed=True)
+
+
 def measured_value_condition() -> Q:
     """In production with a reading of the success metric dated after go-live."""
     readings = MetricReading.objects.filter(measured_on__gt=F("metric__pilot__go_live_on"))

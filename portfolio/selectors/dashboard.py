@@ -36,6 +36,7 @@ from portfolio.models import (
 from portfolio.selectors.conditions import (
     blocked_condition,
     decided_condition,
+    lapsed_condition,
     measured_value_condition,
     passed_all_gates_condition,
     past_end_condition,
@@ -96,6 +97,8 @@ def pilots_filter(
         queryset = queryset.filter(states[state])
     if readiness == "passed_all":
         queryset = queryset.filter(passed_all_gates_condition())
+    elif readiness == "lapsed":
+        queryset = queryset.filter(lapsed_condition())
     elif readiness == "blocked":
         queryset = queryset.filter(blocked_condition())
     if blocked_gate:
@@ -171,6 +174,7 @@ def dashboard_figures(*, as_of: date) -> dict:
         passed_all=Count("id", filter=passed_all_gates_condition()),
         blocked=Count("id", filter=blocked_condition()),
         measured_value=Count("id", filter=measured_value_condition()),
+        readiness_lapsed=Count("id", filter=lapsed_condition()),
         process_change=Count("id", filter=process_change_condition()),
         past_end=Count("id", filter=past_end_condition(as_of)),
         past_end_decided=Count("id", filter=past_end_condition(as_of) & decided_condition()),

@@ -11,9 +11,16 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Max
+from django.utils import timezone
 
-from gates.models import Criterion, Evidence, EvidenceStatus, Gate, SignOff, Verdict
-from gates.selectors import criterion_met
+from gates.models import Gate, SignOff, Verdict
+from gates.selectors import (
+    accepted_of,
+    criteria_of_versions,
+    criterion_met,
+    verdict_as_of,
+    version_id_of,
+)
 from portfolio.models import (
     ConditionDecision,
     CostPhase,
@@ -39,28 +46,32 @@ class GateState:
 
 
 def pilot_gate_states(pilot: Pilot) -> list[GateState]:
-    """The gates that apply to the pilot's risk tier, each with the required criteria
-    not met and the open objections. Three queries."""
+    """The gates that apply to the pilot's risk tier under its checklist version, each
+    with the required criteria not met (evidence and sign-offs valid today) and the
+    open objections. Four queries."""
+    version_id = version_id_of(pilot)
     criteria = [
         criterion
-        for criterion in Criterion.objects.select_related("gate")
+        for criterion in criteria_of_versions({version_id}).get(version_id, [])
         if criterion.applies_to(pilot.risk_tier)
     ]
-    accepted = set(
-        Evidence.objects.filter(pilot=pilot, status=EvidenceStatus.ACCEPTED).values_list(
-            "criterion_id", flat=True
-        )
-    )
-    latest: dict[int, SignOff] = {}
-    for signoff in SignOff.objects.filter(pilot=pilot).select_related("signed_by").order_by("id"):
-        latest[signoff.criterion_id] = signoff  # sign-offs are appended: the latest counts
-    verdicts = {criterion_id: signoff.verdict for criterion_id, signoff in latest.items()}
+    accepted = accepted_of([pilot.id])[pilot.id]
+    latest: dict[str, SignOff] = {}
+    for signoff in (
+        SignOff.objects.filter(pilot=pilot).select_related("signed_by", "criterion").order_by("id")
+    ):
+        latest[signoff.criterion.key] = signoff  # sign-offs are appended: the latest counts
+    today = timezone.localdate()
+    verdicts = {
+        key: verdict_as_of(signoff.verdict, signoff.valid_until, today)
+        for key, signoff in latest.items()
+    }
     states: dict[int, GateState] = {}
     for criterion in criteria:
         state = states.setdefault(
             criterion.gate_id, GateState(gate=criterion.gate, status="", met=0, required=0)
         )
-        signoff = latest.get(criterion.id)
+        signoff = latest.get(criterion.key)
         if signoff is not None and signoff.verdict == Verdict.OBJECTED:
             signoff.criterion = criterion
             state.objections.append(signoff)
@@ -254,6 +265,7 @@ def decision_snapshot(
         "as_of": as_of.isoformat(),
         "stage": pilot.stage,
         "risk_tier": pilot.risk_tier,
+        "checklist_version": pilot.checklist_version.number if pilot.checklist_version else None,
         "gates": [
             {
                 "gate": state.label,

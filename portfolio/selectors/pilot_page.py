@@ -26,6 +26,7 @@ def pilot_page_queryset(*, as_of: date) -> QuerySet[Pilot]:
         "decision_maker",
         "risk_owner",
         "success_metric",
+        "checklist_version",
     ).prefetch_related(
         "success_metric__readings",
         Prefetch("path_items", queryset=PathItem.objects.select_related("owner")),

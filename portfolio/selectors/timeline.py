@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from gates.models import (
+    ChecklistEvent,
     Evidence,
     SignOff,
     Verdict,
@@ -38,7 +39,7 @@ class TimelineEntry:
     at: datetime  # when it was recorded in Pilotgate
     by: str  # who recorded it; empty when unknown (a command, an import)
     summary: str
-    kind: str  # change, stage, decision, deferral, review or signoff
+    kind: str  # change, stage, decision, deferral, review, signoff or checklist
     detail: str = ""  # the reason, rationale or comment given
     changes: tuple[FieldChange, ...] = ()
     dated: date | None = None  # the date the record gives itself, when not the day recorded
@@ -80,7 +81,6 @@ _NOT_SHOWN_OF = {
 
 
 _HISTORY_VERBS = {"+": "added", "~": "changed", "-": "removed"}
-
 
 
 def _pilot_history_rows(pilot: Pilot) -> list[tuple[type, list]]:
@@ -252,15 +252,28 @@ def _gate_entries(pilot: Pilot) -> list[TimelineEntry]:
                 detail=evidence.review_comment,
             )
         )
+    verbs = {
+        Verdict.SIGNED_OFF: "{function} signed off “{text}”",
+        Verdict.OBJECTED: "{function} objected to “{text}”",
+        Verdict.TO_RECONFIRM: "{function} sign-off of “{text}” returned to re-confirm",
+    }
     for signoff in SignOff.objects.filter(pilot=pilot).select_related("signed_by", "criterion"):
-        verb = "signed off" if signoff.verdict == Verdict.SIGNED_OFF else "objected to"
+        summary = verbs[signoff.verdict].format(
+            function=signoff.get_function_display(), text=signoff.criterion.text
+        )
         entries.append(
             TimelineEntry(
                 at=signoff.signed_at,
-                by=str(signoff.signed_by),
-                summary=f"{signoff.get_function_display()} {verb} “{signoff.criterion.text}”",
+                by=str(signoff.signed_by or ""),
+                summary=summary,
                 kind="signoff",
                 detail=signoff.comment,
+            )
+        )
+    for event in ChecklistEvent.objects.filter(pilot=pilot).select_related("by"):
+        entries.append(
+            TimelineEntry(
+                at=event.at, by=str(event.by or ""), summary=event.summary, kind="checklist"
             )
         )
     return entries

@@ -7,10 +7,11 @@ from django.conf import settings
 from django.urls import reverse
 
 from gates.models import Readiness
-from gates.selectors import pilot_blockers
+from gates.selectors import expiring_soon, pilot_blockers
 from portfolio import emails
 from portfolio.models import AlertDelivery, AlertKind, DigestOptOut, Pilot
 from portfolio.selectors.alerts import stall_alert_pilots
+from portfolio.selectors.conditions import lapsed_condition
 from portfolio.selectors.stalls import stall_row
 from portfolio.services.alert_links import snooze_token_create, unsubscribe_token_create
 
@@ -39,7 +40,8 @@ def _owner_alert_email(delivery: AlertDelivery, ctx: dict, headers: dict, mail_c
         for pilot in stall_alert_pilots(as_of=as_of, owner=owner)
         if pilot.snoozed_until is None
     ]
-    if not pilots:
+    expiring = expiring_soon(owner_ids=[owner.id], as_of=as_of).get(owner.id, [])
+    if not pilots and not expiring:
         return None
     blockers = pilot_blockers(pilots)
     items = []
@@ -56,6 +58,7 @@ def _owner_alert_email(delivery: AlertDelivery, ctx: dict, headers: dict, mail_c
     ctx |= {
         "owner": owner,
         "items": items,
+        "expiring": [{"item": item, "url": emails.pilot_url(item.pilot_id)} for item in expiring],
         "total": len(items),
         "summary": _counts_text(stalled=stalled, drifting=len(items) - stalled),
     }
@@ -67,7 +70,12 @@ def _executive_digest_email(delivery: AlertDelivery, ctx: dict, headers: dict, m
     if DigestOptOut.objects.filter(user=executive).exists():
         return None
     pilots = stall_alert_pilots(as_of=as_of)
-    if not pilots:
+    lapsed = list(
+        Pilot.objects.filter(lapsed_condition())
+        .select_related("deployment_owner")
+        .order_by("title")
+    )
+    if not pilots and not lapsed:
         return None
     items = [_alert_item(pilot, as_of) for pilot in pilots]
     groups: dict[str, list[dict]] = {}
@@ -82,6 +90,7 @@ def _executive_digest_email(delivery: AlertDelivery, ctx: dict, headers: dict, m
         "executive": executive,
         "groups": [{"name": name, "items": group} for name, group in groups.items()],
         "no_owner": no_owner,
+        "lapsed": [{"pilot": pilot, "url": emails.pilot_url(pilot.id)} for pilot in lapsed],
         "counts": {
             "stalled": stalled,
             "drifting": len(pilots) - stalled,

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from gates.services import signoffs_void
+from portfolio.lib.display import shown
 from portfolio.models import (
     ConditionDecision,
     CostLine,
@@ -238,10 +240,17 @@ def pilot_part_update(
         raise ValidationError("This is not a part of that pilot.")
     if by is not None:
         current._history_user = by
+    target_before = getattr(current, "target", None)
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
     current.save(update_fields=list(fields))
+    if isinstance(current, SuccessMetric) and current.target != target_before:
+        # The success target is part of the scope the sign-offs were given on.
+        reason = (
+            f"success metric target changed from {shown(target_before)} to {shown(current.target)}"
+        )
+        signoffs_void(pilot=pilot, reason=f"To re-confirm: {reason}.", by=by)
     return current
 
 

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from gates.services import readiness_refresh
+from gates.selectors import current_version
+from gates.services import readiness_refresh, signoffs_void
 from portfolio.models import BusinessUnit, Pilot, Stage, StageChange, User
 from portfolio.services.parts import locked_current
 from portfolio.services.risk import pilot_changes_check, pilot_duties_check
@@ -33,6 +34,7 @@ def pilot_create(
         stage_entered_on=stage_entered_on or timezone.localdate(),
         **fields,
     )
+    pilot.checklist_version = current_version()  # the checklist it starts under
     if stage == Stage.IN_PRODUCTION and pilot.go_live_on is None:
         pilot.go_live_on = pilot.stage_entered_on
     if by is not None:
@@ -51,6 +53,21 @@ def pilot_create(
     )
     readiness_refresh(pilot_ids=[pilot.id])
     return pilot
+
+
+# A change of these voids the sign-offs judged on them (`gates.services.signoffs_void`).
+MATERIAL_FIELDS = ["summary", "risk_tier"]
+
+
+def _material_change(pilot: Pilot, *, changed: list[str], before: dict, by: User | None) -> None:
+    reasons = []
+    if "risk_tier" in changed:
+        old = dict(Pilot._meta.get_field("risk_tier").flatchoices)[before["risk_tier"]]
+        reasons.append(f"risk tier changed from {old} to {pilot.get_risk_tier_display()}")
+    if "summary" in changed:
+        reasons.append("scope (summary) changed")
+    if not signoffs_void(pilot=pilot, reason=f"To re-confirm: {'; '.join(reasons)}.", by=by):
+        readiness_refresh(pilot_ids=[pilot.id])
 
 
 @transaction.atomic
@@ -78,13 +95,14 @@ def pilot_update(
         current._history_user = by
     if reason.strip():
         current._change_reason = reason.strip()
-    tier_before = current.risk_tier
+    before = {name: getattr(current, name) for name in MATERIAL_FIELDS}
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
     current.save(update_fields=[*fields, "updated_at"])
-    if current.risk_tier != tier_before:
-        readiness_refresh(pilot_ids=[current.id])
+    changed = [name for name in MATERIAL_FIELDS if getattr(current, name) != before[name]]
+    if changed:
+        _material_change(current, changed=changed, before=before, by=by)
     for name in fields:
         setattr(pilot, name, getattr(current, name))
     return current

@@ -124,14 +124,16 @@ def test_it_shows_the_gate_definitions_to_a_governance_admin(admin_client):
     assert "Governance and risk" in response.content.decode()
 
 
-def test_it_rederives_readiness_when_a_criterion_changes(admin_client, alice):
+def test_it_saves_a_criterion_change_into_a_draft_never_into_a_pilots_version(admin_client, alice):
     from gates.models import Criterion
 
+    # given
     pilot = make_pilot(title="Low risk", risk_tier="low")
     assert pilot.gate_statuses.get(gate__key="data").status == "not_applicable"
     criterion = Criterion.objects.filter(gate__key="data").first()
 
-    admin_client.post(
+    # when: the admin makes it apply to low-risk pilots
+    response = admin_client.post(
         reverse("admin:gates_criterion_change", args=[criterion.id]),
         {
             "gate": criterion.gate_id,
@@ -145,7 +147,48 @@ def test_it_rederives_readiness_when_a_criterion_changes(admin_client, alice):
         },
     )
 
-    assert pilot.gate_statuses.get(gate__key="data").status == "open"
+    # then: the draft of version 2 has the change; the pilot's version and readiness do not
+    assert response.status_code == 302
+    criterion.refresh_from_db()
+    assert not criterion.applies_to_low
+    draft = Criterion.objects.get(key=criterion.key, version__status="draft")
+    assert draft.applies_to_low and draft.version.number == 2
+    assert pilot.gate_statuses.get(gate__key="data").status == "not_applicable"
+
+
+def test_it_offers_no_delete_of_a_gate_or_a_published_criterion(admin_client):
+    from gates.models import Criterion, Gate
+
+    criterion = Criterion.objects.first()
+    gate = Gate.objects.get(key="governance")
+
+    changelist = admin_client.get(reverse("admin:gates_criterion_changelist"))
+    deleted = admin_client.post(reverse("admin:gates_criterion_delete", args=[criterion.id]))
+    gate_deleted = admin_client.post(reverse("admin:gates_gate_delete", args=[gate.id]))
+    bulk = admin_client.post(
+        reverse("admin:gates_gate_changelist"),
+        {"action": "delete_selected", "_selected_action": [gate.id], "post": "yes"},
+    )
+
+    assert "delete_selected" not in changelist.content.decode()
+    assert deleted.status_code == gate_deleted.status_code == 403
+    assert bulk.status_code in (200, 302)
+    assert Criterion.objects.filter(id=criterion.id).exists()
+    assert Gate.objects.filter(id=gate.id).exists()
+
+
+def test_it_deletes_a_drafts_criterion_only(admin_client):
+    from gates.models import Criterion, Gate
+    from gates.services import criterion_draft_save
+
+    added = criterion_draft_save(by=None, gate=Gate.objects.first(), text="Draft only")
+
+    response = admin_client.post(
+        reverse("admin:gates_criterion_delete", args=[added.id]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Criterion.objects.filter(id=added.id).exists()
 
 
 def test_it_never_edits_nor_deletes_decisions_risk_approvals_or_waivers(admin_client, alice):

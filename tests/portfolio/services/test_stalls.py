@@ -25,7 +25,8 @@ def test_it_records_the_pilots_that_became_stalled_and_drifting(stall_portfolio,
 
     # then
     assert capsys.readouterr().out.strip() == (
-        "2026-06-01: 1 became stalled, 1 became drifting, 0 cleared."
+        "2026-06-01: 1 became stalled, 1 became drifting, 0 cleared; "
+        "0 evidence and 0 sign-offs expired."
     )
     assert events(p.stalled) == [("stalled", date(2026, 5, 25))]
     assert events(p.unowned) == [("stalled", date(2026, 5, 25))]
@@ -46,8 +47,10 @@ def test_it_records_nothing_new_when_run_again(stall_portfolio, capsys):
     # then
     assert StallEvent.objects.count() == count
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "2026-06-01: 0 became stalled, 0 became drifting, 0 cleared.",
-        "2026-06-02: 0 became stalled, 0 became drifting, 0 cleared.",
+        "2026-06-01: 0 became stalled, 0 became drifting, 0 cleared; "
+        "0 evidence and 0 sign-offs expired.",
+        "2026-06-02: 0 became stalled, 0 became drifting, 0 cleared; "
+        "0 evidence and 0 sign-offs expired.",
     ]
 
 
@@ -74,9 +77,7 @@ def test_it_records_a_pilot_that_stalls_again_after_it_was_cleared(alice, execut
         pilot=pilot, outcome="redesign", by=executive, rationale="Scope", on=date(2026, 3, 10)
     )
     stall_flags_record(as_of=date(2026, 3, 11))
-    pilot_stage_move(
-        pilot=pilot, to_stage="awaiting_decision", by=alice, on=date(2026, 4, 1)
-    )
+    pilot_stage_move(pilot=pilot, to_stage="awaiting_decision", by=alice, on=date(2026, 4, 1))
 
     # when
     stall_flags_record(as_of=date(2026, 6, 1))

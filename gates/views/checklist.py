@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gates.forms import EvidenceForm, EvidenceReviewForm, SignOffForm, checklist_with_forms
 from gates.models import Criterion, Evidence
-from gates.services import evidence_review, evidence_submit, signoff_record
+from gates.services import evidence_reconfirm, evidence_review, evidence_submit, signoff_record
 from portfolio.lib.forms import submit
 from portfolio.models import Pilot
 from portfolio.rules import pilot_for_user, require_perm
@@ -84,6 +84,22 @@ def signoff_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> HttpR
     submit(form, partial(signoff_record, pilot=pilot, criterion=criterion, by=request.user))
     done = f"Your verdict is recorded for: {criterion.text}"
     return _checklist_done(request, pilot, form=form, key=("signoff", criterion.id), done=done)
+
+
+@require_POST
+@login_required
+def evidence_reconfirm_record(
+    request: HttpRequest, pilot_id: int, evidence_id: int
+) -> HttpResponse:
+    """The owner says accepted evidence still holds: it goes back to a reviewer."""
+    pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.edit_pilot")
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("criterion", "pilot"), pk=evidence_id, pilot=pilot
+    )
+    form = Form(request.POST)
+    submit(form, lambda: evidence_reconfirm(evidence=evidence, by=request.user))
+    done = f"Sent again for review as still holding: {evidence.criterion.text}"
+    return _checklist_done(request, pilot, form=form, key=("reconfirm", evidence.id), done=done)
 
 
 @require_GET
