@@ -55,25 +55,12 @@ def readiness_refresh(*, pilot_ids: Iterable[int] | None = None, as_of: date | N
             for criterion in criteria:
                 criteria_by_gate[version_id][criterion.gate_id].append(criterion)
         accepted, verdicts = criteria_evidence_of(chunk, as_of=as_of)
-        statuses = []
-        for pilot_id, tier, version_id, _, _ in pilots:
-            by_gate = criteria_by_gate.get(version_id or (current and current.id), {})
-            for gate in gates:
-                status, met, required = gate_readiness(
-                    criteria=by_gate.get(gate.id, []),
-                    tier=tier,
-                    accepted=accepted[pilot_id],
-                    verdicts=verdicts[pilot_id],
-                )
-                statuses.append(
-                    GateStatus(
-                        pilot_id=pilot_id,
-                        gate=gate,
-                        status=status,
-                        criteria_met=met,
-                        criteria_required=required,
-                    )
-                )
+        statuses = [
+            _gate_status(pilot_id, gate, by_gate, tier, accepted[pilot_id], verdicts[pilot_id])
+            for pilot_id, tier, version_id, _, _ in pilots
+            for by_gate in [criteria_by_gate.get(version_id or (current and current.id), {})]
+            for gate in gates
+        ]
         _gate_progress_write(statuses)
         _lapses_write(pilots, statuses, gates)
         GateStatus.objects.bulk_create(
@@ -85,6 +72,19 @@ def readiness_refresh(*, pilot_ids: Iterable[int] | None = None, as_of: date | N
         )
         written += len(statuses)
     return written
+
+
+def _gate_status(pilot_id, gate, by_gate, tier, accepted, verdicts) -> GateStatus:
+    status, met, required = gate_readiness(
+        criteria=by_gate.get(gate.id, []), tier=tier, accepted=accepted, verdicts=verdicts
+    )
+    return GateStatus(
+        pilot_id=pilot_id,
+        gate=gate,
+        status=status,
+        criteria_met=met,
+        criteria_required=required,
+    )
 
 
 def _gate_progress_write(statuses: list[GateStatus]) -> None:

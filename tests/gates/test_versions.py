@@ -254,3 +254,17 @@ def test_the_seed_command_on_an_empty_portfolio_shows_a_pilot_on_an_older_versio
     assert current_version().number == 2
     older = Pilot.objects.filter(checklist_version__number=1)
     assert older.exists() and set(older.values_list("stage", flat=True)) == {Stage.IN_PRODUCTION}
+
+
+def test_the_pilots_history_says_who_moved_it(gov, alice):
+    from portfolio.selectors.timeline import pilot_timeline
+
+    pilot = pilot_in(Stage.PROPOSED, owner=alice, title="Proposed")
+    checklist_version_publish(
+        version=draft_with_new_governance_criterion(gov), by=gov, move=MoveChoice.NOT_STARTED
+    )
+
+    entries = [e for e in pilot_timeline(pilot=pilot) if e.kind == "checklist"]
+    assert [(e.summary, e.by) for e in entries] == [
+        ("Moved to checklist v2 by Gina Governance (from v1)", "Gina Governance")
+    ]
