@@ -23,8 +23,10 @@ def criteria_by_gate() -> dict[str, list[Criterion]]:
     """The criteria of the current checklist version, by gate key."""
     criteria: dict[str, list[Criterion]] = {key: [] for key in ALL_GATES}
     current = current_version()
-    for criterion in Criterion.objects.filter(version=current).select_related("gate").order_by(
-        "gate__number", "position", "id"
+    for criterion in (
+        Criterion.objects.filter(version=current)
+        .select_related("gate")
+        .order_by("gate__number", "position", "id")
     ):
         criteria.setdefault(criterion.gate.key, []).append(criterion)
     return criteria
