@@ -2,6 +2,7 @@
 pilot's readiness is derived again, and its history says what expired."""
 
 from datetime import date, datetime, time
+from itertools import islice
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -73,7 +74,9 @@ def readiness_expiry_record(*, as_of: date) -> dict[str, int]:
     3. `readiness_refresh` of those pilots only, a chunk of them at a time.
     """
     at = timezone.make_aware(datetime.combine(as_of, time.min))
-    events = [
+    evidence = list(_expired_evidence(as_of))
+    signoffs = list(_expired_signoffs(as_of))
+    evidence_events = (
         ChecklistEvent(
             pilot_id=pilot_id,
             kind=ChecklistEventKind.EXPIRED,
@@ -81,10 +84,9 @@ def readiness_expiry_record(*, as_of: date) -> dict[str, int]:
             evidence_id=evidence_id,
             summary=f"Evidence for “{text}” expired: it no longer meets the criterion",
         )
-        for evidence_id, pilot_id, text in _expired_evidence(as_of)
-    ]
-    evidence_count = len(events)
-    events += [
+        for evidence_id, pilot_id, text in evidence
+    )
+    signoff_events = (
         ChecklistEvent(
             pilot_id=pilot_id,
             kind=ChecklistEventKind.EXPIRED,
@@ -92,13 +94,17 @@ def readiness_expiry_record(*, as_of: date) -> dict[str, int]:
             signoff_id=signoff_id,
             summary=f"{Function(function).label} sign-off of “{text}” expired: to re-confirm",
         )
-        for signoff_id, pilot_id, text, function in _expired_signoffs(as_of)
-    ]
-    ChecklistEvent.objects.bulk_create(events, batch_size=EVENT_BATCH, ignore_conflicts=True)
-    pilot_ids = sorted({event.pilot_id for event in events})
+        for signoff_id, pilot_id, text, function in signoffs
+    )
+    # Built and inserted a batch at a time: memory stays flat however many expire.
+    for events in (evidence_events, signoff_events):
+        while batch := list(islice(events, EVENT_BATCH)):
+            ChecklistEvent.objects.bulk_create(batch, ignore_conflicts=True)
+    pilot_ids = sorted({row[1] for row in evidence} | {row[1] for row in signoffs})
     readiness_refresh(pilot_ids=pilot_ids, as_of=as_of)
+    evidence_count = len(evidence)
     return {
         "evidence": evidence_count,
-        "signoffs": len(events) - evidence_count,
+        "signoffs": len(signoffs),
         "pilots": len(pilot_ids),
     }
