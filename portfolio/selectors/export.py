@@ -44,7 +44,7 @@ def export_queryset(*, as_of: date) -> QuerySet[Pilot]:
     """Every pilot with what the export shows of it, in a fixed number of queries."""
     pilots = with_stall_state(with_charter(Pilot.objects.all()), as_of=as_of)
     return (
-        pilots.select_related("business_unit", "deployment_owner")
+        pilots.select_related("business_unit", "deployment_owner", "checklist_version")
         .annotate(
             cost_pilot=_cost_total(CostPhase.PILOT),
             cost_transition=_cost_total(CostPhase.TRANSITION),
@@ -103,6 +103,8 @@ def pilot_export_row(pilot: Pilot, *, as_of: date) -> dict:
         "drifting": pilot.is_drifting,
         "days_in_stage": pilot.days_in_stage(as_of),
         "stall_signals": stall_signals_of(pilot),
+        "checklist_version": pilot.checklist_version.number if pilot.checklist_version else "",
+        "readiness_lapsed": pilot.readiness_lapsed and pilot.stage == Stage.IN_PRODUCTION,
         "gates": {key: gates.get(key, "") for key in GATE_KEYS},
         "decisions": [
             {

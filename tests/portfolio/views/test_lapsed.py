@@ -49,3 +49,18 @@ def test_a_live_system_that_never_passed_its_governance_gate_has_not_lapsed(alic
     dashboard = signed_in(executive).get(reverse("dashboard")).content.decode()
 
     assert '<span class="number">0</span> in production with readiness lapsed' in dashboard
+
+
+def test_the_export_gives_each_pilots_checklist_version_and_lapse(alice):
+    from datetime import date
+
+    from portfolio.exports import CSV_HEADER, portfolio_csv_rows
+
+    live = lapsed_live_system(alice)
+
+    header, *rows = list(portfolio_csv_rows(as_of=date(2026, 6, 1)))
+
+    assert header == CSV_HEADER
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["title"] == live.title
+    assert row["checklist_version"] == 1 and row["readiness_lapsed"] == "yes"
