@@ -155,3 +155,40 @@ def test_it_refuses_a_still_holds_to_a_reader(alice, bob):
 
     assert response.status_code == 403
     assert Evidence.objects.filter(pilot=pilot, criterion__text="Security clearance").count() == 1
+
+
+@pytest.mark.parametrize(
+    "expires_on, error",
+    [
+        ("2020-01-01", "The expiry date must be after today."),
+        ("3000-01-01", "out of range"),
+        ("not a date", "Enter a valid date."),
+    ],
+)
+def test_it_refuses_a_bad_expiry_date_with_a_field_error(alice, expires_on, error):
+    pilot = make_chartered_pilot(owner=alice)
+    criterion = Criterion.objects.get(text="Security clearance")
+    prefix = f"evidence{criterion.id}"
+
+    response = signed_in(alice).post(
+        reverse("evidence_add", args=[pilot.id, criterion.id]),
+        {f"{prefix}-text": "Certificate", f"{prefix}-expires_on": expires_on},
+    )
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not Evidence.objects.filter(pilot=pilot).exists()
+
+
+def test_it_keeps_a_stated_expiry_date(alice):
+    pilot = make_chartered_pilot(owner=alice)
+    criterion = Criterion.objects.get(text="Security clearance")
+    prefix = f"evidence{criterion.id}"
+
+    response = signed_in(alice).post(
+        reverse("evidence_add", args=[pilot.id, criterion.id]),
+        {f"{prefix}-text": "Certificate", f"{prefix}-expires_on": "2099-06-30"},
+    )
+
+    assert response.status_code == 302
+    assert Evidence.objects.get(pilot=pilot).expires_on == date(2099, 6, 30)
