@@ -1,8 +1,9 @@
-"""Import an existing pilot inventory from CSV.
+"""Import an existing pilot inventory from a CSV file or an Excel workbook.
 
 The whole file is checked before anything is written: one bad row refuses the file,
 and every problem is reported as `line N: column: problem` (line 1 is the header).
-Rows are written through the pilot services, like any other entry point.
+A workbook's rows go through exactly the checks of a CSV file's. Rows are written
+through the pilot services, like any other entry point.
 """
 
 from datetime import date
@@ -12,7 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from portfolio.importer.cells import check_row
-from portfolio.importer.reading import EMAIL_COLUMNS, ImportReport, Problem, Row, decode, read_rows
+from portfolio.importer.dates import date_order_decide
+from portfolio.importer.reading import (
+    DATE_COLUMNS,
+    EMAIL_COLUMNS,
+    ImportReport,
+    Problem,
+    Row,
+    decode,
+    read_rows,
+)
+from portfolio.importer.workbook import is_workbook, read_workbook
 from portfolio.models import (
     Direction,
     Pilot,
@@ -107,12 +118,31 @@ def _write_metric(pilot: Pilot, v: dict) -> bool:
     return True
 
 
-def pilots_import(
-    *, data: bytes, dry_run: bool = False, by: User | None = None, today: date | None = None
-) -> ImportReport:
-    """Check a whole CSV file, then write it, or nothing at all.
+def _read(data: bytes, report: ImportReport, sheet: str | None) -> list[Row]:
+    """The file's rows, a workbook's or a CSV file's alike."""
+    if is_workbook(data):
+        return read_workbook(data, report, sheet)
+    text = decode(data, report)
+    if report.problems:
+        return []
+    _, rows = read_rows(text, report)
+    return rows
 
-    1. Read the header and every row; check each cell and that no reference appears
+
+def pilots_import(
+    *,
+    data: bytes,
+    dry_run: bool = False,
+    by: User | None = None,
+    today: date | None = None,
+    date_order: str | None = None,
+    sheet: str | None = None,
+) -> ImportReport:
+    """Check a whole CSV file or workbook, then write it, or nothing at all.
+
+    1. Read the header and every row (a workbook: its first sheet, or `sheet`);
+       decide the order of its slash and dot dates (`date_order`, or what the file
+       proves, `importer.dates`); check each cell and that no reference appears
        twice. Any problem: return the report, nothing written.
     2. In one transaction, create or update each pilot (by reference; without one,
        by title within its business unit). Unknown emails become users who set
@@ -122,13 +152,21 @@ def pilots_import(
     """
     today = today or timezone.localdate()
     report = ImportReport(dry_run=dry_run)
-    text = decode(data, report)
-    if report.problems:
-        return report
-    _, rows = read_rows(text, report)
+    rows = _read(data, report, sheet)
     if report.problems and all(problem.line == 1 for problem in report.problems):
-        return report  # a broken header: the rows cannot be read against it
-    seen = _check_rows(rows, today, report)
+        return report  # a broken file or header: the rows cannot be read against it
+    dates = date_order_decide(
+        [
+            (row.line, column, row.values[column])
+            for row in rows
+            for column in DATE_COLUMNS
+            if isinstance(row.values.get(column), str) and row.values[column]
+        ],
+        date_order,
+    )
+    report.date_order, report.date_note = dates.order or "", dates.note
+    report.problems.extend(dates.problems)
+    seen = _check_rows(rows, today, report, dates.order)
     if not rows and not report.problems:
         report.problems.append(Problem(2, "row", "the file has a header but no pilots"))
     if report.problems:
@@ -162,12 +200,14 @@ def pilots_import(
     return report
 
 
-def _check_rows(rows: list[Row], today: date, report: ImportReport) -> dict[str, int]:
+def _check_rows(
+    rows: list[Row], today: date, report: ImportReport, date_order: str | None
+) -> dict[str, int]:
     """Check every row (each problem onto the report) and that no reference appears
     twice; return each reference with its first line."""
     seen: dict[str, int] = {}
     for row in rows:
-        report.problems.extend(check_row(row, today))
+        report.problems.extend(check_row(row, today, date_order))
         reference = row.values.get("reference")
         if reference:
             if reference in seen:
