@@ -12,6 +12,7 @@ admin.site.index_title = "Portfolio and gate definitions"
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("pilots.csv", exports.pilots_csv, name="pilots_csv"),
+    path("pilots.xlsx", exports.pilots_xlsx, name="pilots_xlsx"),
     path("export.json", exports.export_json, name="export_json"),
     path("report/", dashboard.board_report, name="board_report"),
     path("pilots/new/", editing.pilot_new, name="pilot_new"),
