@@ -32,6 +32,7 @@ from portfolio.models import (
     SuccessMetric,
     User,
 )
+from portfolio.rules import require_perm
 from portfolio.selectors.charter import pilot_charter_missing
 from portfolio.services.lifecycle import pilot_stage_record
 from portfolio.services.parts import metric_set
@@ -150,6 +151,8 @@ def pilots_import(
        charter is incomplete is imported and flagged in the warnings.
     3. A dry run rolls the transaction back: the report says what would happen.
     """
+    if by is not None:  # a person (the upload page); the command is the operator's
+        require_perm(by, "portfolio.import_pilots", None, "a pilot inventory")
     today = today or timezone.localdate()
     report = ImportReport(dry_run=dry_run)
     rows = _read(data, report, sheet)
