@@ -22,9 +22,11 @@ TEMPLATE = "portfolio/pilot_import.html"
 
 
 def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
-    """The page, or only its report for htmx."""
-    name = f"{TEMPLATE}#report" if request.htmx else TEMPLATE
-    return render(request, name, {"form": ImportForm(), **context}, status=status)
+    """The page (a refused file: 400), or only its report for htmx, whose refusal is
+    the report itself, swapped in like any other (200)."""
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#report", context)
+    return render(request, TEMPLATE, {"form": ImportForm(), **context}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -76,7 +76,17 @@ def test_it_refuses_a_file_whose_dates_read_both_ways_and_keeps_nothing(erin_cli
     assert response.context["token"] == ""
 
 
-def test_it_answers_htmx_with_the_report_only(erin_client):
+def test_it_answers_htmx_with_the_report_only_a_refusal_too(erin_client):
+    refused = erin_client.post(
+        reverse("pilot_import"), {"file": SimpleUploadedFile("pilots.csv", CSV)}, **HTMX
+    )
+
+    assert refused.status_code == 200  # swapped in: the report is the answer
+    assert "say whether that is" in refused.content.decode()
+    assert "<h1>" not in refused.content.decode()
+
+
+def test_it_answers_htmx_with_the_dry_run_only(erin_client):
     response = erin_client.post(
         reverse("pilot_import"),
         {"file": SimpleUploadedFile("pilots.csv", CSV), "date_order": "DMY"},
