@@ -6,6 +6,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from gates.services import readiness_refresh
 from portfolio.importer.reading import EMAIL_COLUMNS, ImportReport, Problem, Row
 from portfolio.models import BusinessUnit, Direction, Pilot, Role, Stage, SuccessMetric, User
 from portfolio.selectors.charter import charter_missing_of, with_charter
@@ -46,6 +47,7 @@ def rows_write(
         by_reference = Pilot.objects.in_bulk(references, field_name="reference")
         people = _People()
         started: dict[int, int] = {}  # pilot id -> line, for the charter flags
+        created: list[int] = []
         for row in rows:
             try:
                 with transaction.atomic():
@@ -56,8 +58,12 @@ def rows_write(
                 people = _People()  # what the refused row created is rolled back
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome == "created":
+                created.append(pilot.id)
             if pilot.stage != Stage.PROPOSED:
                 started[pilot.id] = row.line
+        if created and not report.problems:
+            readiness_refresh(pilot_ids=created)  # their gate statuses, chunk by chunk
         report.warnings.extend(_charter_flags(started))
         if report.dry_run or report.problems:
             transaction.set_rollback(True)
@@ -118,6 +124,7 @@ def _write_row(
             stage=v["stage"],
             stage_entered_on=v["stage_entered_on"] or today,
             by=by,
+            refresh=False,  # all new pilots at once, in `rows_write`
             **fields,
         )
         outcome = "created"
