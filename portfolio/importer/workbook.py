@@ -29,6 +29,9 @@ from portfolio.importer.reading import (
 
 XLSX_MAGIC = b"PK\x03\x04"
 UNCACHED = "uncached formula"
+# What a workbook may unpack to: a few megabytes of zip must not become gigabytes of
+# XML in memory (the shared strings are read whole).
+MAX_UNPACKED = 200 * 1024 * 1024
 
 
 def is_workbook(data: bytes) -> bool:
@@ -94,6 +97,13 @@ def _value(cell: dict, line: int, column: str, problems: list[Problem]):
 
 def _open_sheet(data: bytes, sheet: str | None, report: ImportReport):
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED:
+            report.problems.append(
+                Problem(1, "file", "unpacks to more than 200 MB: import it in smaller workbooks")
+            )
+            return None, None
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # a damaged or foreign zip: never a traceback for the person
         report.problems.append(

@@ -254,3 +254,22 @@ def test_it_reads_a_workbook_from_memory_as_from_a_file(db):
     report = pilots_import(data=buffer.getvalue())
 
     assert report.ok and report.created == 1
+
+
+@pytest.mark.security
+def test_it_refuses_a_workbook_that_unpacks_to_too_much(db, tmp_path, monkeypatch):
+    monkeypatch.setattr("portfolio.importer.workbook.MAX_UNPACKED", 1000)
+
+    problems = refused(workbook(tmp_path, GOOD))
+
+    assert problems == ["line 1: file: unpacks to more than 200 MB: import it in smaller workbooks"]
+
+
+def test_the_importer_refuses_a_person_who_may_not_import(db, alice):
+    from django.core.exceptions import PermissionDenied
+
+    from portfolio.importer import pilots_import
+
+    with pytest.raises(PermissionDenied, match="import a pilot inventory"):
+        pilots_import(data=b"title,business_unit,stage\nA,Sales,proposed\n", by=alice)
+    assert not Pilot.objects.exists()
