@@ -29,6 +29,9 @@ STAGE_ALIASES = {
 }
 
 
+STAGES, TIERS = frozenset(Stage.values), frozenset(RiskTier.values)  # read once, not per row
+
+
 DIRECTION_ALIASES = {
     "increase": Direction.INCREASE,
     "up": Direction.INCREASE,
@@ -105,11 +108,11 @@ def check_row(row: Row, today: date, date_order: str | None = None) -> list[Prob
     stage = STAGE_ALIASES.get(stage, stage)
     if not stage:
         bad("stage", "is empty")
-    elif stage not in Stage.values:
+    elif stage not in STAGES:
         bad("stage", f"unknown stage {v['stage']!r}; expected one of {', '.join(Stage.values)}")
     v["stage"] = stage
     tier = v.get("risk_tier", "").lower()
-    if tier and tier not in RiskTier.values:
+    if tier and tier not in TIERS:
         bad("risk_tier", f"unknown risk tier {v['risk_tier']!r}; expected low, medium or high")
     v["risk_tier"] = tier
     for column in DATE_COLUMNS:
