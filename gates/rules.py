@@ -38,6 +38,7 @@ rules.add_perm("gates.review_criterion", is_reviewer_of_function)
 rules.add_perm("gates.review_evidence", is_evidence_reviewer)
 # Draft, edit and publish checklist versions, and choose which pilots move: no object.
 rules.add_perm("gates.edit_checklist", is_governance_admin)
+rules.add_rule("can_edit_checklist", is_governance_admin)  # for the templates' menu
 
 REFUSALS.update(
     {
