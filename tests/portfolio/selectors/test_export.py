@@ -91,6 +91,8 @@ def test_it_exports_the_portfolio_with_every_field_of_a_pilot(alice, executive, 
         "drifting": False,
         "days_in_stage": 90,
         "stall_signals": ["deferred_decision", "almost_ready_too_long"],
+        "checklist_version": 1,
+        "readiness_lapsed": False,
         "gates": {
             "ownership": "passed",
             "data": "open",
