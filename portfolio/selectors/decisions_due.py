@@ -67,11 +67,14 @@ def decision_due_for(user: User) -> QuerySet[Pilot]:
 
 
 def decisions_falling_due(
-    *, as_of: date, pilot_ids: list[int] | None = None
+    *,
+    as_of: date,
+    pilot_ids: list[int] | None = None,
+    causes: tuple[str, ...] = tuple(DueCause.values),
 ) -> list[tuple[int, date, str, date]]:
     """The causes not yet recorded of piloting pilots' decisions falling due as of a
     day: (pilot id, piloting since, cause, due on). Two queries, whatever the number
-    of pilots.
+    of pilots (one per cause asked).
 
     - the latest reading of the success metric reaches the target (in the metric's
       direction): due on that reading's date, or the start of piloting if earlier;
@@ -98,10 +101,15 @@ def decisions_falling_due(
         .filter(pilot_end_planned__lt=as_of)
         .values_list("id", "stage_entered_on", "pilot_end_planned")
     )
-    return [
-        (pilot_id, since, DueCause.TARGET_REACHED, max(on, since))
-        for pilot_id, since, on in reached.iterator(chunk_size=2000)
-    ] + [
-        (pilot_id, since, DueCause.PLANNED_END, end + timedelta(days=1))
-        for pilot_id, since, end in ended.iterator(chunk_size=2000)
-    ]
+    found = []
+    if DueCause.TARGET_REACHED in causes:
+        found += [
+            (pilot_id, since, DueCause.TARGET_REACHED, max(on, since))
+            for pilot_id, since, on in reached.iterator(chunk_size=2000)
+        ]
+    if DueCause.PLANNED_END in causes:
+        found += [
+            (pilot_id, since, DueCause.PLANNED_END, end + timedelta(days=1))
+            for pilot_id, since, end in ended.iterator(chunk_size=2000)
+        ]
+    return found

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from portfolio import emails
-from portfolio.models import DecisionDue, DeliveryStatus, Pilot, Stage
+from portfolio.models import DecisionDue, DeliveryStatus, DueCause, Pilot, Stage
 from portfolio.rules import can_edit_pilot
 from portfolio.selectors.decisions_due import decisions_falling_due
 from portfolio.services.deliveries import DELIVERY_DUE, delivery_send_once
@@ -26,9 +26,12 @@ DUE_MAX_ATTEMPTS = 7
 
 
 @transaction.atomic
-def decisions_due_record(*, as_of: date, pilot_ids: list[int] | None = None) -> int:
-    """Record each cause, not recorded yet, of a piloting pilot's decision falling due
-    as of a day (of the pilots `pilot_ids` only, when given). Returns how many.
+def decisions_due_record(
+    *, as_of: date, pilot_ids: list[int] | None = None, causes: tuple[str, ...] = ()
+) -> int:
+    """Record each cause (of `causes`, default all), not recorded yet, of a piloting
+    pilot's decision falling due as of a day (of the pilots `pilot_ids` only, when
+    given). Returns how many.
 
     1. Two queries find the causes (`decisions_falling_due`): the latest reading meets
        the target, the planned end passed; each pilot without that cause recorded in
@@ -40,7 +43,7 @@ def decisions_due_record(*, as_of: date, pilot_ids: list[int] | None = None) -> 
     rows = [
         DecisionDue(pilot_id=pilot_id, piloting_since=since, cause=cause, due_on=due_on)
         for pilot_id, since, cause, due_on in decisions_falling_due(
-            as_of=as_of, pilot_ids=pilot_ids
+            as_of=as_of, pilot_ids=pilot_ids, causes=causes or tuple(DueCause.values)
         )
     ]
     DecisionDue.objects.bulk_create(rows, batch_size=DUE_BATCH, ignore_conflicts=True)
@@ -49,9 +52,12 @@ def decisions_due_record(*, as_of: date, pilot_ids: list[int] | None = None) -> 
 
 def pilot_decision_due_check(*, pilot: Pilot, as_of: date) -> None:
     """After a change of a pilot's readings or metric: record its decision falling due
-    if it did (a piloting pilot only; nothing to read otherwise)."""
+    if its latest reading now meets the target (a piloting pilot only). The planned
+    end is the daily job's."""
     if pilot.stage == Stage.PILOTING:
-        decisions_due_record(as_of=as_of, pilot_ids=[pilot.id])
+        decisions_due_record(
+            as_of=as_of, pilot_ids=[pilot.id], causes=(DueCause.TARGET_REACHED,)
+        )
 
 
 def decisions_due_unsent() -> list[int]:
