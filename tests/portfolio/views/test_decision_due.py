@@ -250,3 +250,15 @@ def test_it_shows_the_date_the_target_was_reached_on_my_pilots(alice, alice_clie
 
     # then
     assert f"the success metric reached its target ({day:%-d %b %Y})" in html
+
+
+def test_it_takes_the_banner_away_when_the_stage_panel_moves_the_pilot(alice_client, due_pilot):
+    # when: the stage panel's own move, with htmx
+    response = alice_client.post(
+        reverse("pilot_move", args=[due_pilot.id]), {"to_stage": "awaiting_decision"}, **HTMX
+    )
+
+    # then: the banner is swapped out of band, empty
+    html = response.content.decode()
+    assert '<div id="decision-due" hx-swap-oob="true">' in html
+    assert 'id="decision-due-title"' not in html
