@@ -8,7 +8,8 @@ from smtplib import SMTPException
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from portfolio import emails
 from portfolio.models import DecisionDue, DeliveryStatus, DueCause, Pilot, Stage
@@ -18,8 +19,9 @@ from portfolio.services.deliveries import DELIVERY_DUE, delivery_send_once
 
 alerts_log = logging.getLogger("portfolio.alerts")
 
-# Decision-due records inserted by one statement.
-DUE_BATCH = 1000
+# Decision-due records inserted by one statement: four parameters each, under the 999
+# of the oldest SQLite Django supports.
+DUE_BATCH = 240
 # Attempts at a decision-due email before the sweep leaves it failed (as the weekly
 # alerts' retries: seven in all).
 DUE_MAX_ATTEMPTS = 7
@@ -31,23 +33,59 @@ def decisions_due_record(
 ) -> int:
     """Record each cause (of `causes`, default all), not recorded yet, of a piloting
     pilot's decision falling due as of a day (of the pilots `pilot_ids` only, when
-    given). Returns how many.
+    given). Returns how many were recorded.
 
     1. Two queries find the causes (`decisions_falling_due`): the latest reading meets
        the target, the planned end passed; each pilot without that cause recorded in
        its current piloting period.
-    2. They are inserted DUE_BATCH to a statement; the unique constraint (pilot,
-       period, cause) ignores one recorded meanwhile by a run at the same time, so a
-       cause is recorded, and its email sent, once.
+    2. They are inserted DUE_BATCH to a statement, as plain rows: no model objects
+       (at tens of thousands of pilots they would take seconds).
+    3. ON CONFLICT DO NOTHING on the unique constraint (pilot, period, cause): a run
+       at the same time inserts nothing twice, so a cause is recorded, and its email
+       sent, once.
     """
-    rows = [
-        DecisionDue(pilot_id=pilot_id, piloting_since=since, cause=cause, due_on=due_on)
-        for pilot_id, since, cause, due_on in decisions_falling_due(
-            as_of=as_of, pilot_ids=pilot_ids, causes=causes or tuple(DueCause.values)
-        )
+    found = decisions_falling_due(
+        as_of=as_of, pilot_ids=pilot_ids, causes=causes or tuple(DueCause.values)
+    )
+    adapt = connection.ops.adapt_datefield_value
+    recorded = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(found), DUE_BATCH):
+            batch = found[start : start + DUE_BATCH]
+            params = [
+                value
+                for pilot_id, since, cause, due_on in batch
+                for value in (pilot_id, adapt(since), str(cause), adapt(due_on))
+            ]
+            cursor.execute(_insert_statement(len(batch)), [*_row_defaults(), *params])
+            recorded += cursor.rowcount
+    return recorded
+
+
+def _insert_statement(rows: int) -> str:
+    quote = connection.ops.quote_name
+    fields = ["pilot", "piloting_since", "cause", "due_on", "recorded_at", "status"]
+    fields += ["attempts", "last_error"]
+    columns = [DecisionDue._meta.get_field(name).column for name in fields]
+    return (
+        f"INSERT INTO {quote(DecisionDue._meta.db_table)} "
+        f"({', '.join(quote(column) for column in columns)}) "
+        # VALUES names its columns column1... on PostgreSQL and SQLite alike; SQLite
+        # reads ON CONFLICT after a SELECT only when a WHERE comes first.
+        "SELECT column1, column2, column3, column4, %s, %s, %s, %s FROM (VALUES "
+        + ", ".join(["(%s, %s, %s, %s)"] * rows)
+        + ") AS due WHERE true ON CONFLICT DO NOTHING"
+    )
+
+
+def _row_defaults() -> list:
+    """recorded_at, status, attempts, last_error of a new record."""
+    return [
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+        DeliveryStatus.PENDING.value,
+        0,
+        "",
     ]
-    DecisionDue.objects.bulk_create(rows, batch_size=DUE_BATCH, ignore_conflicts=True)
-    return len(rows)
 
 
 def pilot_decision_due_check(*, pilot: Pilot, as_of: date) -> None:
