@@ -33,6 +33,7 @@ STATES = [
     ("stalling", "Stalled or drifting"),
     ("stalled", "Stalled"),
     ("drifting", "Drifting"),
+    ("decision_due", "Decision due"),
 ]
 READINESS = [
     ("", "Any"),
@@ -44,6 +45,9 @@ VALUES = [
     ("", "Any"),
     ("measured", "Measured post-launch value"),
     ("process_change", "Durable process change"),
+    ("reached", "Post-launch value: target reached"),
+    ("on_the_way", "Post-launch value: on the way"),
+    ("leaking", "Post-launch value: leaking since go-live"),
 ]
 SORT_CHOICES = [
     ("title", "Title"),

@@ -38,7 +38,7 @@ def version_one(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("gates", "0006_checklist_versions"),
-        ("portfolio", "0008_checklist_versions"),
+        ("portfolio", "0009_checklist_versions"),
     ]
 
     operations = [migrations.RunPython(version_one, migrations.RunPython.noop)]

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from gates.services import signoffs_void
 from portfolio.lib.display import shown
@@ -26,6 +27,7 @@ from portfolio.models import (
     User,
 )
 from portfolio.rules import can_edit_pilot, refusal
+from portfolio.services.decisions_due import pilot_decision_due_check
 
 
 @transaction.atomic
@@ -55,6 +57,7 @@ def metric_set(
     return pilot_part_update(pilot=pilot, part=metric, by=by, version=version, **fields)
 
 
+@transaction.atomic
 def reading_add(
     *, pilot: Pilot, measured_on: date, value: Decimal, note: str = "", by: User | None = None
 ) -> MetricReading:
@@ -81,7 +84,14 @@ def _part_create(model, *, of: Pilot, by: User | None = None, **fields):
         obj._history_user = by
     obj.full_clean()
     obj.save()
+    _numbers_changed(of, obj)
     return obj
+
+
+def _numbers_changed(pilot: Pilot, part) -> None:
+    """A reading or the metric's target changed: the decision may be due now."""
+    if isinstance(part, MetricReading | SuccessMetric):
+        pilot_decision_due_check(pilot=pilot, as_of=timezone.localdate())
 
 
 def path_item_add(
@@ -251,6 +261,7 @@ def pilot_part_update(
             f"success metric target changed from {shown(target_before)} to {shown(current.target)}"
         )
         signoffs_void(pilot=pilot, reason=f"To re-confirm: {reason}.", by=by)
+    _numbers_changed(pilot, current)
     return current
 
 

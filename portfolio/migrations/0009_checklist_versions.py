@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('gates', '0006_checklist_versions'),
-        ('portfolio', '0007_riskapproval_scope'),
+        ('portfolio', '0008_decisions_due'),
     ]
 
     operations = [
