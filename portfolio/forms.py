@@ -360,3 +360,21 @@ class CostLineForm(PartForm):
     class Meta:
         model = CostLine
         fields = ["category", "phase", "amount", "currency", "note"]
+
+
+class AsOfForm(forms.Form):
+    """The day the dashboard shows the portfolio as of: today unless given."""
+
+    as_of = BoundedDateField(
+        label="As of", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("That day has not come yet: choose today or before.")
+        return day
+
+    def day(self):
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("as_of") or timezone.localdate()

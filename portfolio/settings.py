@@ -116,6 +116,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portfolio.tasks.flag_stalls_task",
         "schedule": crontab(minute=30, hour=5),
     },
+    # Every day at 23:50, TIME_ZONE: the day's gate figures, kept for the portfolio as
+    # of a past day (gate states are not rebuilt from the records).
+    "snapshot-portfolio": {
+        "task": "portfolio.tasks.snapshot_portfolio_task",
+        "schedule": crontab(minute=50, hour=23),
+    },
     # Mondays at 07:00, TIME_ZONE: the weekly owner alerts and executive digests (they
     # record the day's stall changes first). Again every hour until noon: a recipient
     # gets the week's email once, so these runs only send what an outage of the broker

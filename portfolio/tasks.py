@@ -2,7 +2,8 @@
 Arguments are ids and ISO dates; running a task twice changes nothing the second time
 (the services claim their work).
 
-Each has a management command twin for operators: `flag_stalls`, `send_stall_alerts`.
+Each has a management command twin for operators: `flag_stalls`, `snapshot_portfolio`,
+`send_stall_alerts`.
 """
 
 import logging
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from portfolio.models import AlertDelivery
 from portfolio.services.alerts import DELIVERY_DUE, alert_delivery_send, stall_alerts_plan
+from portfolio.services.snapshots import portfolio_snapshot_record
 from portfolio.services.stalls import stall_flags_record
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,11 @@ def _as_of(value: str | None) -> date:
 @shared_task
 def flag_stalls_task(as_of: str | None = None) -> dict[str, int]:
     return stall_flags_record(as_of=_as_of(as_of))
+
+
+@shared_task
+def snapshot_portfolio_task(as_of: str | None = None) -> int:
+    return portfolio_snapshot_record(on=_as_of(as_of)).id
 
 
 @shared_task

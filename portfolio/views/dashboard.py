@@ -17,12 +17,18 @@ from rules import has_perm
 from gates.models import GATE_KEYS
 from portfolio.charts import dashboard_charts
 from portfolio.forms import (
+    AsOfForm,
     PeriodForm,
     PilotFilterForm,
 )
 from portfolio.models import Pilot
+from portfolio.selectors.as_of import figures_as_of
+from portfolio.selectors.as_of_table import pilot_ids_as_of, pilots_as_of, stall_rows_as_of
 from portfolio.selectors.dashboard import dashboard_figures, decisions_between, pilot_table
+from portfolio.selectors.history import portfolio_past
 from portfolio.selectors.stalls import stall_list, stall_row
+from portfolio.selectors.trends import last_months, portfolio_trends
+from portfolio.trend_charts import trend_charts
 
 PAGE_SIZE = 25
 
@@ -31,15 +37,34 @@ def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
     return [stall_row(pilot, as_of=as_of) for pilot in pilots]
 
 
+def _past_page(request: HttpRequest, filters: dict, as_of: date):
+    """The figures, the table's page and the stall rows as of a past day."""
+    past = portfolio_past()
+    figures = figures_as_of(as_of=as_of, past=past)
+    ids = pilot_ids_as_of(figures=figures, **filters)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = pilots_as_of(list(page.object_list), figures=figures)
+    return past, figures, page, stall_rows_as_of(figures, past=past, limit=10)
+
+
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    as_of = timezone.localdate()
+    as_of_form = AsOfForm(request.GET or None)
+    as_of = as_of_form.day()
     form = PilotFilterForm(request.GET or None)
-    pilots = Paginator(pilot_table(as_of=as_of, **form.filters()), PAGE_SIZE)
-    page = pilots.get_page(request.GET.get("page"))
+    in_the_past = as_of < timezone.localdate()
+    if in_the_past:
+        past, figures, page, stalls = _past_page(request, form.filters(), as_of)
+    else:
+        past = figures = stalls = None
+        pilots = Paginator(pilot_table(as_of=as_of, **form.filters()), PAGE_SIZE)
+        page = pilots.get_page(request.GET.get("page"))
     context = {
         "form": form,
+        "as_of_form": as_of_form,
+        "as_of_query": f"as_of={as_of.isoformat()}&" if in_the_past else "",
+        "in_the_past": in_the_past,
         "page": page,
         "rows": [(pilot, pilot.days_in_stage(as_of)) for pilot in page],
         "gate_keys": GATE_KEYS,
@@ -48,9 +73,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "portfolio/dashboard.html#pilot-table", context)
     else:
-        figures = dashboard_figures(as_of=as_of)
-        context["figures"], context["charts"] = figures, dashboard_charts(figures)
-        context["stalls"] = _stall_rows(stall_list(as_of=as_of, limit=10), as_of)
+        past = past or portfolio_past()
+        figures = figures or dashboard_figures(as_of=as_of)
+        context["figures"], context["charts"] = (
+            figures,
+            dashboard_charts(figures, query=context["as_of_query"]),
+        )
+        if stalls is None:
+            stalls = _stall_rows(stall_list(as_of=as_of, limit=10), as_of)
+        context["stalls"] = stalls
+        start, end = last_months(as_of)
+        context["trends"] = trend_charts(portfolio_trends(start=start, end=end, past=past))
         response = render(request, "portfolio/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -1,0 +1,175 @@
+"""The portfolio's past, rebuilt from its dated records in a fixed number of queries.
+
+Every pilot's stages come from its stage changes (a stage lasts from its change's date
+to the next change's date), its decisions and its readings from their dates, its cost
+lines from their history (django-simple-history), its waivers from the decision that
+recorded them and their closing date. What no dated record tells exactly, a pilot's
+gate states, comes from the daily snapshot (`models.PortfolioSnapshot`).
+
+A day means the end of that day: a change dated D counts as of D.
+"""
+
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+
+from portfolio.models import (
+    CostLine,
+    Decision,
+    MetricReading,
+    Pilot,
+    PortfolioSnapshot,
+    StageChange,
+    Waiver,
+)
+from portfolio.models.pilots import Stage
+
+
+@dataclass
+class PilotPast:
+    """One pilot's dated records, enough to tell its state on any day."""
+
+    id: int
+    planned_end: date | None
+    pilot_start: date | None
+    starts: list[date] = field(default_factory=list)  # each stage's first day, in order
+    stages: list[str] = field(default_factory=list)
+    decisions: list[tuple[date, str]] = field(default_factory=list)  # (day, outcome)
+    readings: list[date] = field(default_factory=list)  # the success metric's
+    waivers: list[tuple[date, date | None, date]] = field(default_factory=list)
+
+    def stage_on(self, day: date) -> tuple[str, date] | None:
+        """(stage, the day it was entered) at the end of `day`; None before the pilot
+        was recorded."""
+        i = bisect_right(self.starts, day) - 1
+        return None if i < 0 else (self.stages[i], self.starts[i])
+
+    def first_on(self, stage: str) -> date | None:
+        return next(
+            (on for s, on in zip(self.stages, self.starts, strict=True) if s == stage), None
+        )
+
+    @property
+    def started_on(self) -> date | None:
+        """The pilot's start: its first day piloting, else its planned start."""
+        return self.first_on(Stage.PILOTING) or self.pilot_start
+
+    @property
+    def went_live_on(self) -> date | None:
+        return self.first_on(Stage.IN_PRODUCTION)
+
+    def decided_between(self, after: date, until: date) -> bool:
+        return any(after < on <= until for on, _ in self.decisions)
+
+    def decided_by(self, day: date) -> bool:
+        return any(on <= day for on, _ in self.decisions)
+
+
+@dataclass
+class CostEvent:
+    line_id: int
+    on: date
+    phase: str
+    category: str
+    amount: Decimal | None  # None: the line was removed
+
+
+@dataclass
+class PortfolioPast:
+    pilots: list[PilotPast]
+    costs: list[CostEvent]
+    by_id: dict[int, PilotPast] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {pilot.id: pilot for pilot in self.pilots}
+
+
+def portfolio_past() -> PortfolioPast:
+    """Every pilot's dated records and the cost lines' history: six queries."""
+    pilots = {
+        pid: PilotPast(id=pid, planned_end=end, pilot_start=start)
+        for pid, end, start in Pilot.objects.order_by().values_list(
+            "id", "pilot_end_planned", "pilot_start"
+        )
+    }
+    for pid, stage, on in StageChange.objects.order_by("changed_on", "id").values_list(
+        "pilot_id", "to_stage", "changed_on"
+    ):
+        past = pilots[pid]
+        past.starts.append(on)
+        past.stages.append(stage)
+    _without_changes_fill(pilots)
+    for pid, on, outcome in Decision.objects.order_by("decided_on", "id").values_list(
+        "pilot_id", "decided_on", "outcome"
+    ):
+        pilots[pid].decisions.append((on, outcome))
+    for pid, on in MetricReading.objects.order_by("measured_on").values_list(
+        "metric__pilot_id", "measured_on"
+    ):
+        pilots[pid].readings.append(on)
+    for pid, decided_on, recorded_at, closed_on, due_on in Waiver.objects.order_by().values_list(
+        "pilot_id", "decision__decided_on", "recorded_at", "closed_on", "due_on"
+    ):
+        recorded_on = decided_on or timezone.localtime(recorded_at).date()
+        pilots[pid].waivers.append((recorded_on, closed_on, due_on))
+    return PortfolioPast(pilots=list(pilots.values()), costs=_cost_events())
+
+
+def _without_changes_fill(pilots: dict[int, PilotPast]) -> None:
+    """A pilot with no recorded stage change (written before they were recorded) is
+    taken to have been in its stage since the day it entered it."""
+    missing = [pid for pid, past in pilots.items() if not past.starts]
+    if not missing:
+        return
+    for pid, stage, entered in Pilot.objects.filter(id__in=missing).values_list(
+        "id", "stage", "stage_entered_on"
+    ):
+        pilots[pid].starts, pilots[pid].stages = [entered], [stage]
+
+
+def _cost_events() -> list[CostEvent]:
+    """Each cost line's versions, oldest first, dated by the day they were written."""
+    rows = CostLine.history.order_by("history_date", "history_id").values_list(
+        "id", "history_date", "history_type", "phase", "category", "amount"
+    )
+    return [
+        CostEvent(
+            line_id=line_id,
+            on=timezone.localtime(written).date(),
+            phase=phase,
+            category=category,
+            amount=None if kind == "-" else amount,
+        )
+        for line_id, written, kind, phase, category, amount in rows
+    ]
+
+
+def cost_totals_on(costs: list[CostEvent], days: list[date]) -> list[dict]:
+    """For each of `days` (ascending), the cost lines as they stood at its end:
+    {"by_category": {category: {phase: total}}, "totals": {phase: total}}."""
+    lines: dict[int, CostEvent] = {}
+    result, i = [], 0
+    for day in days:
+        while i < len(costs) and costs[i].on <= day:
+            event = costs[i]
+            if event.amount is None:
+                lines.pop(event.line_id, None)
+            else:
+                lines[event.line_id] = event
+            i += 1
+        by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for line in lines.values():
+            by_category[line.category][line.phase] += line.amount
+            totals[line.phase] += line.amount
+        result.append({"by_category": by_category, "totals": totals})
+    return result
+
+
+def snapshot_on(day: date) -> PortfolioSnapshot | None:
+    """The latest daily snapshot written on or before `day`."""
+    return PortfolioSnapshot.objects.filter(on__lte=day).order_by("-on").first()
