@@ -103,6 +103,10 @@ class PeriodForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
             self.add_error("end", "The end of the period comes before its start.")
+        today = timezone.localdate()
+        for name in ("start", "end"):
+            if cleaned.get(name) and cleaned[name] > today and name not in self.errors:
+                self.add_error(name, "That day has not come yet: choose today or before.")
         return cleaned
 
     def period(self):

@@ -128,114 +128,96 @@ def change_line(label: str, points: list[dict], key: str, *, back: int = 3) -> s
     return f"{label}: {_shown(now)}, {direction} from {_shown(before)} {when}."
 
 
+def _at(key_filters):
+    """A link to the pilots behind a point: the dashboard as of the point's day,
+    filtered by `key_filters(key)`."""
+    return lambda point, key: _pilots_link(point["last"], **key_filters(key))
+
+
+def _stages_trend(points: list[dict]) -> dict:
+    stages = [(s.value, s.label.lower()) for s in Stage]
+    live = [{"last": p["last"], "v": p["stages"][Stage.IN_PRODUCTION]} for p in points]
+    return {
+        "id": "trend-stages",
+        "title": "Pilots by stage",
+        "chart": stacked_chart(
+            points, stages, lambda p: p["stages"], _at(lambda key: {"stage": key})
+        ),
+        "summary": change_line("Pilots in production", live, "v"),
+    }
+
+
+def _decisions_trend(points: list[dict]) -> dict:
+    outcomes = [(o.value, o.label.lower()) for o in Outcome]
+    return {
+        "id": "trend-decisions",
+        "title": "Decisions taken, by outcome",
+        "chart": stacked_chart(
+            points, outcomes, lambda p: p["decisions"], lambda p, key: _decisions_link(p)
+        ),
+        "summary": change_line("Decisions taken in the month", points, "decisions_total"),
+    }
+
+
+# The line trends: id, title, series (key, label), the filters behind a point.
+LINE_TRENDS = [
+    (
+        "trend-decision-rate",
+        "Decision rate and median days awaiting decision",
+        [
+            ("decision_rate", "decision rate (%)"),
+            ("median_days_awaiting", "median days awaiting decision"),
+        ],
+        lambda key: {"stage": Stage.AWAITING_DECISION, "sort": "days"},
+    ),
+    (
+        "trend-stalls",
+        "Stalled and drifting pilots",
+        [("stalled", "stalled"), ("drifting", "drifting")],
+        lambda key: {"state": key},
+    ),
+    (
+        "trend-production",
+        "Median days from pilot start to production, of the pilots gone live that month",
+        [("median_days_to_production", "median days from start to production")],
+        lambda key: {"stage": Stage.IN_PRODUCTION},
+    ),
+    (
+        "trend-value",
+        "In production with measured post-launch value",
+        [("measured_value", "with measured value"), ("in_production", "in production")],
+        lambda key: {"value": "measured"} if key == "measured_value" else {"stage": key},
+    ),
+    (
+        "trend-costs",
+        "Production-transition cost committed against pilot cost",
+        [("cost_transition", "production-transition cost"), ("cost_pilot", "pilot cost")],
+        None,
+    ),
+]
+
+
+def _line_trend(points: list[dict], trend_id, title, series, key_filters) -> dict:
+    if key_filters is None:  # the cost table of that day
+        link = lambda p, key: f"{reverse('dashboard')}?as_of={p['last'].isoformat()}#costs"  # noqa: E731
+    else:
+        link = _at(key_filters)
+    return {
+        "id": trend_id,
+        "title": title,
+        "chart": line_chart(points, series, link),
+        "summary": " ".join(
+            change_line(label[0].upper() + label[1:], points, key) for key, label in series
+        ),
+    }
+
+
 def trend_charts(points: list[dict]) -> list[dict]:
     """The trends the dashboard and the board report show, each with its summary."""
     if not points:
         return []
-    stages = [(s.value, s.label.lower()) for s in Stage]
-    outcomes = [(o.value, o.label.lower()) for o in Outcome]
-    day_link = lambda **f: lambda p, key: _pilots_link(p["last"], **f)  # noqa: E731
     return [
-        {
-            "id": "trend-stages",
-            "title": "Pilots by stage",
-            "chart": stacked_chart(
-                points,
-                stages,
-                lambda p: p["stages"],
-                lambda p, key: _pilots_link(p["last"], stage=key),
-            ),
-            "summary": change_line(
-                "Pilots in production", _flat(points, "stages", "in_production"), "v"
-            ),
-        },
-        {
-            "id": "trend-decisions",
-            "title": "Decisions taken, by outcome",
-            "chart": stacked_chart(
-                points, outcomes, lambda p: p["decisions"], lambda p, key: _decisions_link(p)
-            ),
-            "summary": change_line("Decisions taken in the month", points, "decisions_total"),
-        },
-        {
-            "id": "trend-decision-rate",
-            "title": "Decision rate and median days awaiting decision",
-            "chart": line_chart(
-                points,
-                [
-                    ("decision_rate", "decision rate %"),
-                    ("median_days_awaiting", "median days awaiting"),
-                ],
-                day_link(stage=Stage.AWAITING_DECISION, sort="days"),
-            ),
-            "summary": " ".join(
-                [
-                    change_line("Decision rate (%)", points, "decision_rate"),
-                    change_line("Median days awaiting decision", points, "median_days_awaiting"),
-                ]
-            ),
-        },
-        {
-            "id": "trend-stalls",
-            "title": "Stalled and drifting pilots",
-            "chart": line_chart(
-                points,
-                [("stalled", "stalled"), ("drifting", "drifting")],
-                lambda p, key: _pilots_link(p["last"], state=key),
-            ),
-            "summary": " ".join(
-                [
-                    change_line("Stalled", points, "stalled"),
-                    change_line("Drifting", points, "drifting"),
-                ]
-            ),
-        },
-        {
-            "id": "trend-production",
-            "title": "Median days from pilot start to production (pilots gone live that month)",
-            "chart": line_chart(
-                points,
-                [("median_days_to_production", "median days to production")],
-                day_link(stage=Stage.IN_PRODUCTION),
-            ),
-            "summary": change_line(
-                "Median days from start to production", points, "median_days_to_production"
-            ),
-        },
-        {
-            "id": "trend-value",
-            "title": "In production with measured post-launch value",
-            "chart": line_chart(
-                points,
-                [("measured_value", "with measured value"), ("in_production", "in production")],
-                lambda p, key: _pilots_link(
-                    p["last"],
-                    **(
-                        {"value": "measured"}
-                        if key == "measured_value"
-                        else {"stage": Stage.IN_PRODUCTION}
-                    ),
-                ),
-            ),
-            "summary": change_line("In production with measured value", points, "measured_value"),
-        },
-        {
-            "id": "trend-costs",
-            "title": "Production-transition cost against pilot cost",
-            "chart": line_chart(
-                points,
-                [("cost_transition", "transition cost"), ("cost_pilot", "pilot cost")],
-                lambda p, key: f"{reverse('dashboard')}?as_of={p['last'].isoformat()}#costs",
-            ),
-            "summary": " ".join(
-                [
-                    change_line("Production-transition cost", points, "cost_transition"),
-                    change_line("Pilot cost", points, "cost_pilot"),
-                ]
-            ),
-        },
+        _stages_trend(points),
+        _decisions_trend(points),
+        *(_line_trend(points, *spec) for spec in LINE_TRENDS),
     ]
-
-
-def _flat(points: list[dict], group: str, key: str) -> list[dict]:
-    return [{"last": p["last"], "v": p[group][key]} for p in points]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("pilots.csv", exports.pilots_csv, name="pilots_csv"),
     path("export.json", exports.export_json, name="export_json"),
     path("report/", dashboard.board_report, name="board_report"),
+    path("report.pdf", dashboard.board_report_pdf, name="board_report_pdf"),
     path("pilots/new/", editing.pilot_new, name="pilot_new"),
     path("pilots/<int:pilot_id>/", pilot.pilot_detail, name="pilot_detail"),
     path("pilots/<int:pilot_id>/history/", pilot.pilot_history, name="pilot_history"),

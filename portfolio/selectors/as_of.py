@@ -10,6 +10,7 @@ from statistics import median
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from gates.models import Gate, Readiness
 from portfolio.models import CostCategory, CostPhase, Decision, Outcome, Stage, Waiver
@@ -18,6 +19,7 @@ from portfolio.selectors.history import (
     PilotPast,
     PortfolioPast,
     cost_totals_on,
+    gate_figures_now,
     portfolio_past,
     snapshot_on,
 )
@@ -134,12 +136,15 @@ def _stall_ages(stalled_days: list[int]) -> list[tuple[str, int]]:
 
 
 def _gate_figures(day: date) -> tuple[dict, dict]:
-    """(counts, ids) of the gates as the snapshot of `day` (or the latest before) has
-    them; empty when no snapshot was written by then."""
-    snapshot = snapshot_on(day)
-    if snapshot is None:
-        return {"passed_all": None, "blocked": None, "process_change": None}, {}
-    f = snapshot.figures
+    """(counts, ids) of the gates: as they are for today (or later), else as the
+    snapshot of `day` (or the latest before) has them; unknown (None) before any."""
+    if day >= timezone.localdate():
+        f, recorded_on = gate_figures_now(), None
+    else:
+        snapshot = snapshot_on(day)
+        if snapshot is None:
+            return {"passed_all": None, "blocked": None, "process_change": None}, {}
+        f, recorded_on = snapshot.figures, snapshot.on
     ids = {
         "passed_all": set(f["passed_all"]),
         "blocked": set(f["blocked"]),
@@ -147,7 +152,7 @@ def _gate_figures(day: date) -> tuple[dict, dict]:
         **{f"blocked_gate:{key}": set(v) for key, v in f["blocked_gate"].items()},
     }
     counts = {key: len(ids[key]) for key in ("passed_all", "blocked", "process_change")}
-    counts["gates"], counts["snapshot_on"] = f["gates"], snapshot.on
+    counts["gates"], counts["snapshot_on"] = f["gates"], recorded_on
     return counts, ids
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from gates.models import Gate, GateStatus, Readiness
 from portfolio.models import (
     CostLine,
     Decision,
@@ -27,6 +28,11 @@ from portfolio.models import (
     Waiver,
 )
 from portfolio.models.pilots import Stage
+from portfolio.selectors.conditions import (
+    blocked_condition,
+    passed_all_gates_condition,
+    process_change_condition,
+)
 
 
 @dataclass
@@ -168,6 +174,32 @@ def cost_totals_on(costs: list[CostEvent], days: list[date]) -> list[dict]:
             totals[line.phase] += line.amount
         result.append({"by_category": by_category, "totals": totals})
     return result
+
+
+def _ids(condition) -> list[int]:
+    return sorted(Pilot.objects.filter(condition).values_list("id", flat=True))
+
+
+def gate_figures_now() -> dict:
+    """The gate figures as they are, with the pilots behind each, as the daily snapshot
+    keeps them: {"passed_all", "blocked", "process_change": [ids], "blocked_gate":
+    {gate key: [ids]}, "gates": {gate key: {readiness: count}}}."""
+    gate_keys = dict(Gate.objects.values_list("id", "key"))
+    gates = {key: dict.fromkeys(Readiness.values, 0) for key in gate_keys.values()}
+    blocked_gate: dict[str, list[int]] = {key: [] for key in gate_keys.values()}
+    for gate_id, status, pilot_id in GateStatus.objects.order_by("pilot_id").values_list(
+        "gate_id", "status", "pilot_id"
+    ):
+        gates[gate_keys[gate_id]][status] += 1
+        if status == Readiness.BLOCKED:
+            blocked_gate[gate_keys[gate_id]].append(pilot_id)
+    return {
+        "passed_all": _ids(passed_all_gates_condition()),
+        "blocked": _ids(blocked_condition()),
+        "process_change": _ids(process_change_condition()),
+        "blocked_gate": blocked_gate,
+        "gates": gates,
+    }
 
 
 def snapshot_on(day: date) -> PortfolioSnapshot | None:

@@ -1,6 +1,7 @@
 """The executive dashboard and the board report."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,10 +23,12 @@ from portfolio.forms import (
     PilotFilterForm,
 )
 from portfolio.models import Pilot
+from portfolio.report_pdf import board_report_pdf_bytes
 from portfolio.selectors.as_of import figures_as_of
 from portfolio.selectors.as_of_table import pilot_ids_as_of, pilots_as_of, stall_rows_as_of
-from portfolio.selectors.dashboard import dashboard_figures, decisions_between, pilot_table
+from portfolio.selectors.dashboard import dashboard_figures, pilot_table
 from portfolio.selectors.history import portfolio_past
+from portfolio.selectors.period import board_period
 from portfolio.selectors.stalls import stall_list, stall_row
 from portfolio.selectors.trends import last_months, portfolio_trends
 from portfolio.trend_charts import trend_charts
@@ -89,22 +92,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _report(request: HttpRequest) -> tuple[PeriodForm, dict]:
+    form = PeriodForm(request.GET or None)
+    start, end = form.period()
+    report = board_period(start=start, end=end)
+    report["trends"] = trend_charts(report["points"])
+    return form, report
+
+
 @require_GET
 @login_required
 def board_report(request: HttpRequest) -> HttpResponse:
-    as_of = timezone.localdate()
-    form = PeriodForm(request.GET or None)
-    start, end = form.period()
-    stalls = stall_list(as_of=as_of, limit=None)
+    form, report = _report(request)
+    query = urlencode({"start": report["start"].isoformat(), "end": report["end"].isoformat()})
     return render(
         request,
         "portfolio/board_report.html",
-        {
-            "form": form,
-            "start": start,
-            "end": end,
-            "figures": dashboard_figures(as_of=as_of),
-            "stalls": _stall_rows(stalls, as_of),
-            "decisions": decisions_between(start=start, end=end),
-        },
+        {"form": form, "pdf_query": query, **report},
     )
+
+
+@require_GET
+@login_required
+def board_report_pdf(request: HttpRequest) -> HttpResponse:
+    """The board report of the period as a PDF, drawn on the server from the same
+    figures as the page."""
+    form, report = _report(request)
+    name = f"board-report-{report['start']:%Y-%m-%d}-{report['end']:%Y-%m-%d}.pdf"
+    response = HttpResponse(board_report_pdf_bytes(report), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
