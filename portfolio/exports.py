@@ -4,10 +4,14 @@ to open in a spreadsheet program (`portfolio.lib.spreadsheets`)."""
 from collections.abc import Iterator
 from datetime import date
 
+from django.utils import timezone
+
 from gates.models import GATE_KEYS
 from portfolio.lib.spreadsheets import safe_row
 from portfolio.selectors.dashboard import pilots_filter
 from portfolio.selectors.export import export_queryset, pilot_export_row
+from portfolio.selectors.export_as_of import past_export
+from portfolio.selectors.trends import portfolio_trends, trend_rows
 
 CSV_HEADER = [
     "reference",
@@ -53,8 +57,29 @@ def pilot_csv_row(row: dict) -> list:
 
 
 def portfolio_csv_rows(*, as_of: date, filters: dict | None = None) -> Iterator[list]:
-    """The header, then a row a pilot; `filters` are those of `pilots_filter`."""
-    pilots = pilots_filter(export_queryset(as_of=as_of), as_of=as_of, **(filters or {}))
+    """The header, then a row a pilot; `filters` are those of `pilots_filter`. As of
+    a past day (the command's `--as-of`), every pilot as the records stood then."""
     yield CSV_HEADER
+    if as_of < timezone.localdate() and not filters:
+        for row in past_export(as_of=as_of)[1]:
+            yield pilot_csv_row(row)
+        return
+    pilots = pilots_filter(export_queryset(as_of=as_of), as_of=as_of, **(filters or {}))
     for pilot in pilots.iterator(chunk_size=2000):
         yield pilot_csv_row(pilot_export_row(pilot, as_of=as_of))
+
+
+TRENDS_HEADER = ["month", "as_of", "figure", "value"]
+
+
+def trends_csv_rows(*, start: date, end: date) -> Iterator[list]:
+    """The header, then one row per month and figure of the period."""
+    yield TRENDS_HEADER
+    for row in trend_rows(portfolio_trends(start=start, end=end)):
+        value = row["value"]
+        yield [
+            row["month"],
+            row["as_of"].isoformat(),
+            row["figure"],
+            "" if value is None else value,
+        ]

@@ -21,6 +21,8 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
+from portfolio.selectors.cohorts import OUTCOMES
+
 SEGMENT_COLOURS = ["#b9c3cf", "#4a6fb5", "#e0a100", "#7fb37f", "#2e7d32", "#9e9e9e", "#8e6bb0"]
 LINE_COLOURS = ["#2e4fa3", "#c77c02"]
 STYLES = getSampleStyleSheet()
@@ -164,6 +166,24 @@ def _headlines(report: dict) -> list[Flowable]:
     return flowables
 
 
+def _cohorts(report: dict) -> list[Flowable]:
+    title = f"Cohorts: what became of the pilots started each quarter, by {_day(report['end'])}"
+    rows = [
+        [
+            cohort["quarter"],
+            str(cohort["started"]),
+            *[
+                f"{o['count']}"
+                + ("" if o["median_days"] is None else f" ({o['median_days']} days)")
+                for o in cohort["outcomes"]
+            ],
+        ]
+        for cohort in report["cohorts"]
+    ] or [["No pilot had started by then.", "", "", "", "", ""]]
+    head = ["Started in", "Pilots", *[label for _, label in OUTCOMES]]
+    return [Paragraph(title, STYLES["Heading2"]), _table(head, rows, [22, 14, 36, 30, 30, 28])]
+
+
 def _decisions(report: dict) -> list[Flowable]:
     decisions = report["decisions"]
     title = (
@@ -275,6 +295,7 @@ def board_report_pdf_bytes(report: dict) -> bytes:
         Paragraph(title, STYLES["Title"]),
         *_headlines(report),
         *_trends(report["trends"]),
+        *_cohorts(report),
         *_decisions(report),
         *_changes(report),
         *_stalls(report),

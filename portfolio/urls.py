@@ -13,6 +13,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("pilots.csv", exports.pilots_csv, name="pilots_csv"),
     path("export.json", exports.export_json, name="export_json"),
+    path("trends.csv", exports.trends_csv, name="trends_csv"),
     path("report/", dashboard.board_report, name="board_report"),
     path("report.pdf", dashboard.board_report_pdf, name="board_report_pdf"),
     path("pilots/new/", editing.pilot_new, name="pilot_new"),

@@ -152,7 +152,7 @@ def _gate_figures(day: date) -> tuple[dict, dict]:
         **{f"blocked_gate:{key}": set(v) for key, v in f["blocked_gate"].items()},
     }
     counts = {key: len(ids[key]) for key in ("passed_all", "blocked", "process_change")}
-    counts["gates"], counts["snapshot_on"] = f["gates"], recorded_on
+    counts["gates"], counts["snapshot_on"], counts["raw"] = f["gates"], recorded_on, f
     return counts, ids
 
 
@@ -187,6 +187,7 @@ def figures_as_of(*, as_of: date, past: PortfolioPast | None = None) -> dict:
         "stall_ages": _stall_ages(figures["stall_days"]),
         "gates": gate_counts.get("gates") or _no_gates(),
         "gates_recorded_on": gate_counts.get("snapshot_on"),
+        "gate_snapshot": gate_counts.get("raw", {}),
         "costs": by_category,
         "cost_rows": [(category.label, by_category[category]) for category in CostCategory],
         "cost_totals": {phase: costs["totals"][phase] or Decimal(0) for phase in CostPhase.values},

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from gates.models import Gate, GateStatus, Readiness
+from gates.models import GATE_KEYS, Gate, GateStatus, Readiness
 from portfolio.models import (
     CostLine,
     Decision,
@@ -78,6 +78,7 @@ class PilotPast:
 @dataclass
 class CostEvent:
     line_id: int
+    pilot_id: int
     on: date
     phase: str
     category: str
@@ -140,17 +141,18 @@ def _without_changes_fill(pilots: dict[int, PilotPast]) -> None:
 def _cost_events() -> list[CostEvent]:
     """Each cost line's versions, oldest first, dated by the day they were written."""
     rows = CostLine.history.order_by("history_date", "history_id").values_list(
-        "id", "history_date", "history_type", "phase", "category", "amount"
+        "id", "pilot_id", "history_date", "history_type", "phase", "category", "amount"
     )
     return [
         CostEvent(
             line_id=line_id,
+            pilot_id=pilot_id,
             on=timezone.localtime(written).date(),
             phase=phase,
             category=category,
             amount=None if kind == "-" else amount,
         )
-        for line_id, written, kind, phase, category, amount in rows
+        for line_id, pilot_id, written, kind, phase, category, amount in rows
     ]
 
 
@@ -187,18 +189,50 @@ def gate_figures_now() -> dict:
     gate_keys = dict(Gate.objects.values_list("id", "key"))
     gates = {key: dict.fromkeys(Readiness.values, 0) for key in gate_keys.values()}
     blocked_gate: dict[str, list[int]] = {key: [] for key in gate_keys.values()}
+    statuses: dict[str, dict[str, str]] = defaultdict(dict)
     for gate_id, status, pilot_id in GateStatus.objects.order_by("pilot_id").values_list(
         "gate_id", "status", "pilot_id"
     ):
         gates[gate_keys[gate_id]][status] += 1
+        statuses[str(pilot_id)][gate_keys[gate_id]] = status
         if status == Readiness.BLOCKED:
             blocked_gate[gate_keys[gate_id]].append(pilot_id)
     return {
+        # Each pilot's gates, one letter a gate in GATE_KEYS order (see `gates_of`).
+        "statuses": {
+            pid: "".join(by_key.get(key, " ")[0] for key in GATE_KEYS)
+            for pid, by_key in statuses.items()
+        },
         "passed_all": _ids(passed_all_gates_condition()),
         "blocked": _ids(blocked_condition()),
         "process_change": _ids(process_change_condition()),
         "blocked_gate": blocked_gate,
         "gates": gates,
+    }
+
+
+def cost_lines_on(costs: list[CostEvent], day: date) -> list[CostEvent]:
+    """The cost lines as they stood at the end of `day`."""
+    lines: dict[int, CostEvent] = {}
+    for event in costs:
+        if event.on > day:
+            break
+        if event.amount is None:
+            lines.pop(event.line_id, None)
+        else:
+            lines[event.line_id] = event
+    return list(lines.values())
+
+
+_READINESS_OF_LETTER = {status[0]: status for status in Readiness.values}
+
+
+def gates_of(figures: dict, pilot_id: int) -> dict[str, str]:
+    """A pilot's gate statuses as a snapshot's figures keep them; "" where unknown."""
+    letters = figures.get("statuses", {}).get(str(pilot_id), "")
+    return {
+        key: _READINESS_OF_LETTER.get(letter, "")
+        for key, letter in zip(GATE_KEYS, letters.ljust(len(GATE_KEYS)), strict=True)
     }
 
 

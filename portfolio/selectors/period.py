@@ -10,6 +10,7 @@ from django.utils import timezone
 from portfolio.models import Pilot, Stage
 from portfolio.selectors.as_of import figures_as_of
 from portfolio.selectors.as_of_table import stall_rows_as_of
+from portfolio.selectors.cohorts import cohorts
 from portfolio.selectors.dashboard import decisions_between
 from portfolio.selectors.history import PilotPast, PortfolioPast, portfolio_past
 from portfolio.selectors.stalls import stall_list, stall_row
@@ -99,6 +100,7 @@ def board_period(*, start: date, end: date) -> dict:
         "stalls": stalls,
         "headlines": headline_rows(at_end, at_start),
         "points": portfolio_trends(start=start, end=end, past=past),
+        "cohorts": cohorts(past, as_of=end),
         "changes": _with_pilots(period_changes(past, start=start, end=end)),
         "decisions": list(decisions_between(start=start, end=end)),
     }

@@ -26,6 +26,7 @@ from portfolio.models import Pilot
 from portfolio.report_pdf import board_report_pdf_bytes
 from portfolio.selectors.as_of import figures_as_of
 from portfolio.selectors.as_of_table import pilot_ids_as_of, pilots_as_of, stall_rows_as_of
+from portfolio.selectors.cohorts import cohorts
 from portfolio.selectors.dashboard import dashboard_figures, pilot_table
 from portfolio.selectors.history import portfolio_past
 from portfolio.selectors.period import board_period
@@ -87,6 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["stalls"] = stalls
         start, end = last_months(as_of)
         context["trends"] = trend_charts(portfolio_trends(start=start, end=end, past=past))
+        context["cohorts"] = cohorts(past, as_of=as_of)
         response = render(request, "portfolio/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

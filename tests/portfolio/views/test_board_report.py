@@ -80,6 +80,7 @@ def test_it_downloads_the_same_report_as_a_pdf(alice_client):
         "Stalled: 1, up from 0 a quarter ago.",
         "Value below target",
         "Became stalled (1)",
+        "Reached production",
         "Stuck assistant",
         "Late forecaster",
     ):

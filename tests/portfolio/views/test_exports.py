@@ -60,8 +60,7 @@ def test_it_refuses_an_export_date_out_of_range_in_json(alice):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
-        "error": "as_of: 0001-01-01 is out of range: give a date between 2000-01-01 "
-        "and 2100-12-31."
+        "error": "as_of: 0001-01-01 is out of range: give a date between 2000-01-01 and 2100-12-31."
     }
 
 
@@ -70,7 +69,7 @@ def test_it_answers_a_database_outage_in_json(alice):
 
     # when: the database fails while the export is read (the outage is outside Pilotgate)
     failing = mock.patch(
-        "portfolio.views.exports.portfolio_export", side_effect=OperationalError("gone")
+        "portfolio.views.exports.portfolio_export_as_of", side_effect=OperationalError("gone")
     )
     with failing:
         response = client.get(reverse("export_json"))
@@ -85,7 +84,7 @@ def test_it_answers_a_database_outage_in_json(alice):
 def test_it_answers_an_unexpected_error_in_json_without_a_traceback(alice):
     client = signed_in(alice)
 
-    with mock.patch("portfolio.views.exports.portfolio_export", side_effect=KeyError("x")):
+    with mock.patch("portfolio.views.exports.portfolio_export_as_of", side_effect=KeyError("x")):
         response = client.get(reverse("export_json"))
 
     assert response.status_code == 500
