@@ -61,8 +61,12 @@ class PilotPast:
 
     @property
     def started_on(self) -> date | None:
-        """The pilot's start: its first day piloting, else its planned start."""
-        return self.first_on(Stage.PILOTING) or self.pilot_start
+        """The pilot's start: its first day piloting; for a pilot recorded past that
+        stage (an inventory), its planned start or the day it was recorded."""
+        piloting = self.first_on(Stage.PILOTING)
+        if piloting or self.stages == [Stage.PROPOSED] * len(self.stages):
+            return piloting
+        return self.pilot_start or self.starts[0]
 
     @property
     def went_live_on(self) -> date | None:
