@@ -26,12 +26,11 @@ from portfolio.models import Pilot
 from portfolio.report_pdf import board_report_pdf_bytes
 from portfolio.selectors.as_of import figures_as_of
 from portfolio.selectors.as_of_table import pilot_ids_as_of, pilots_as_of, stall_rows_as_of
-from portfolio.selectors.cohorts import cohorts
 from portfolio.selectors.dashboard import dashboard_figures, pilot_table
 from portfolio.selectors.history import portfolio_past
 from portfolio.selectors.period import board_period
 from portfolio.selectors.stalls import stall_list, stall_row
-from portfolio.selectors.trends import last_months, portfolio_trends
+from portfolio.selectors.trends import last_months, portfolio_over_time
 from portfolio.trend_charts import trend_charts
 
 PAGE_SIZE = 25
@@ -48,7 +47,7 @@ def _past_page(request: HttpRequest, filters: dict, as_of: date):
     ids = pilot_ids_as_of(figures=figures, **filters)
     page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = pilots_as_of(list(page.object_list), figures=figures)
-    return past, figures, page, stall_rows_as_of(figures, past=past, limit=10)
+    return figures, page, stall_rows_as_of(figures, past=past, limit=10)
 
 
 @require_GET
@@ -59,9 +58,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = PilotFilterForm(request.GET or None)
     in_the_past = as_of < timezone.localdate()
     if in_the_past:
-        past, figures, page, stalls = _past_page(request, form.filters(), as_of)
+        figures, page, stalls = _past_page(request, form.filters(), as_of)
     else:
-        past = figures = stalls = None
+        figures = stalls = None
         pilots = Paginator(pilot_table(as_of=as_of, **form.filters()), PAGE_SIZE)
         page = pilots.get_page(request.GET.get("page"))
     context = {
@@ -77,7 +76,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "portfolio/dashboard.html#pilot-table", context)
     else:
-        past = past or portfolio_past()
         figures = figures or dashboard_figures(as_of=as_of)
         context["figures"], context["charts"] = (
             figures,
@@ -87,8 +85,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             stalls = _stall_rows(stall_list(as_of=as_of, limit=10), as_of)
         context["stalls"] = stalls
         start, end = last_months(as_of)
-        context["trends"] = trend_charts(portfolio_trends(start=start, end=end, past=past))
-        context["cohorts"] = cohorts(past, as_of=as_of)
+        over_time = portfolio_over_time(start=start, end=end, as_of=as_of)
+        context["trends"] = trend_charts(over_time["points"])
+        context["cohorts"] = over_time["cohorts"]
         response = render(request, "portfolio/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -100,3 +100,18 @@ def test_its_past_query_count_does_not_grow_with_the_pilots(alice_client):
     # when / then
     assert dashboard_queries(alice_client, **params) == few
     assert dashboard_queries(alice_client, state="stalled", **params) == few_stalled
+
+
+def test_its_kept_trends_follow_every_change_of_the_portfolio(alice_client, alice):
+    # given: the trends computed and kept
+    from portfolio.services.lifecycle import pilot_stage_move
+    from tests.factories import make_chartered_pilot
+
+    before = alice_client.get(reverse("dashboard")).context
+    started = sum(c["started"] for c in before["cohorts"])
+    # when: a pilot starts
+    pilot = make_chartered_pilot(owner=alice, stage_entered_on=days_ago(5), title="New one")
+    pilot_stage_move(pilot=pilot, to_stage="piloting", by=alice, on=days_ago(1))
+    # then
+    after = alice_client.get(reverse("dashboard")).context
+    assert sum(c["started"] for c in after["cohorts"]) == started + 1
