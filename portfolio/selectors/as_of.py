@@ -52,6 +52,9 @@ def states_on(past: PortfolioPast, day: date) -> dict[str, set[int]]:
         for key in _states_of(pilot, stage, entered, day):
             states[key].add(pilot.id)
     states["entered"] = entered_on  # type: ignore[assignment]
+    states["planned_end"] = {  # type: ignore[assignment]
+        pid: past.by_id[pid].planned_end for pid in states["drifting"]
+    }
     return states
 
 

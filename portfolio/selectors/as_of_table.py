@@ -8,7 +8,6 @@ from django.db.models import Prefetch
 from gates.models import GateStatus
 from portfolio.models import Pilot, Stage
 from portfolio.selectors.dashboard import pilots_filter
-from portfolio.selectors.history import PortfolioPast
 
 # Filters that depend on the day: answered from the figures' pilot sets.
 DATED_FILTERS = ("stage", "state", "readiness", "blocked_gate", "value")
@@ -82,14 +81,14 @@ def pilots_as_of(ids: list[int], *, figures: dict) -> list[Pilot]:
     return shown
 
 
-def stall_rows_as_of(figures: dict, *, past: PortfolioPast, limit: int | None) -> list[dict]:
+def stall_rows_as_of(figures: dict, *, limit: int | None) -> list[dict]:
     """The stalled and drifting pilots as of the figures' day, the longest overdue
     first, as `selectors.stalls.stall_row` shows them (their signals are today's, so a
     past day shows none)."""
     ids, day = figures["ids"], figures["as_of"]
     since: dict[int, date] = {pid: ids["entered"][pid] for pid in ids["stalled"]}
     for pid in ids["drifting"]:
-        since[pid] = past.by_id[pid].planned_end
+        since[pid] = ids["planned_end"][pid]
     order = sorted(since, key=lambda pid: (since[pid], pid))[:limit]
     pilots = Pilot.objects.select_related("business_unit", "deployment_owner").in_bulk(order)
     rows = []

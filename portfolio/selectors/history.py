@@ -11,10 +11,15 @@ A day means the end of that day: a change dated D counts as of D.
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from hashlib import sha256
+from typing import TypeVar
 
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from gates.models import GATE_KEYS, Gate, GateStatus, Readiness
@@ -33,6 +38,8 @@ from portfolio.selectors.conditions import (
     passed_all_gates_condition,
     process_change_condition,
 )
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -243,3 +250,29 @@ def gates_of(figures: dict, pilot_id: int) -> dict[str, str]:
 def snapshot_on(day: date) -> PortfolioSnapshot | None:
     """The latest daily snapshot written on or before `day`."""
     return PortfolioSnapshot.objects.filter(on__lte=day).order_by("-on").first()
+
+
+def portfolio_version() -> tuple:
+    """What changes whenever a record the trends read is written, changed or deleted:
+    the highest id and the number of the dated records, of the histories of cost lines
+    and readings, the pilots' latest change, the waivers closed, the snapshots."""
+    pilots = Pilot.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    parts = [pilots["n"], pilots["changed"]]
+    for model in (StageChange, Decision, Waiver):
+        parts += model.objects.aggregate(n=Count("id"), last=Max("id")).values()
+    parts.append(Waiver.objects.filter(closed_on__isnull=False).count())
+    for history in (CostLine.history, MetricReading.history):
+        parts.append(history.aggregate(last=Max("history_id"))["last"])
+    parts.append(PortfolioSnapshot.objects.aggregate(last=Max("recorded_at"))["last"])
+    return tuple(parts)
+
+
+def kept(key: tuple, compute: Callable[[], T]) -> T:
+    """`compute()`, kept in the cache for this version of the portfolio: exact, since
+    any write to what the portfolio's past is read from changes the key."""
+    digest = sha256(repr((portfolio_version(), *key)).encode()).hexdigest()
+    found = cache.get(f"past:{digest}")
+    if found is None:
+        found = compute()
+        cache.set(f"past:{digest}", found, timeout=24 * 3600)
+    return found

@@ -12,7 +12,7 @@ from portfolio.selectors.as_of import figures_as_of
 from portfolio.selectors.as_of_table import stall_rows_as_of
 from portfolio.selectors.cohorts import cohorts
 from portfolio.selectors.dashboard import decisions_between
-from portfolio.selectors.history import PilotPast, PortfolioPast, portfolio_past
+from portfolio.selectors.history import PilotPast, PortfolioPast, kept, portfolio_past
 from portfolio.selectors.stalls import stall_list, stall_row
 from portfolio.selectors.trends import portfolio_trends
 
@@ -85,14 +85,19 @@ def _with_pilots(changes: dict[str, list]) -> dict[str, list[tuple[date, Pilot]]
 
 
 def board_period(*, start: date, end: date) -> dict:
-    """Everything the board report shows for the period, in a fixed number of queries."""
+    """Everything the board report shows for the period, in a fixed number of queries,
+    kept in the cache for this version of the portfolio."""
+    return kept(("period", start, end), lambda: _board_period(start=start, end=end))
+
+
+def _board_period(*, start: date, end: date) -> dict:
     past = portfolio_past()
     at_end = figures_as_of(as_of=end, past=past)
     at_start = figures_as_of(as_of=start - timedelta(days=1), past=past)
     if end >= timezone.localdate():
         stalls = [stall_row(p, as_of=end) for p in stall_list(as_of=end, limit=None)]
     else:
-        stalls = stall_rows_as_of(at_end, past=past, limit=None)
+        stalls = stall_rows_as_of(at_end, limit=None)
     return {
         "start": start,
         "end": end,

@@ -3,25 +3,14 @@ month's last day (or the period's end), from the portfolio's past."""
 
 import calendar
 from datetime import date, timedelta
-from hashlib import sha256
-
-from django.core.cache import cache
-from django.db.models import Count, Max
 
 from portfolio.models import (
-    CostLine,
-    Decision,
-    MetricReading,
     Outcome,
-    Pilot,
-    PortfolioSnapshot,
     Stage,
-    StageChange,
-    Waiver,
 )
 from portfolio.selectors.as_of import figures_from_states, median_days, states_on
 from portfolio.selectors.cohorts import cohorts
-from portfolio.selectors.history import PortfolioPast, cost_totals_on, portfolio_past
+from portfolio.selectors.history import PortfolioPast, cost_totals_on, kept, portfolio_past
 
 
 def month_points(start: date, end: date) -> list[tuple[date, date]]:
@@ -133,32 +122,16 @@ def trend_rows(points: list[dict]) -> list[dict]:
     return rows
 
 
-def portfolio_version() -> tuple:
-    """What changes whenever a record the trends read is written, changed or deleted:
-    the highest id and the number of the dated records, of the histories of cost lines
-    and readings, the pilots' latest change, the waivers closed, the snapshots."""
-    pilots = Pilot.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
-    parts = [pilots["n"], pilots["changed"]]
-    for model in (StageChange, Decision, Waiver):
-        parts += model.objects.aggregate(n=Count("id"), last=Max("id")).values()
-    parts.append(Waiver.objects.filter(closed_on__isnull=False).count())
-    for history in (CostLine.history, MetricReading.history):
-        parts.append(history.aggregate(last=Max("history_id"))["last"])
-    parts.append(PortfolioSnapshot.objects.aggregate(last=Max("recorded_at"))["last"])
-    return tuple(parts)
-
-
 def portfolio_over_time(*, start: date, end: date, as_of: date) -> dict:
     """The trends of the period and the cohorts as of a day, computed once per change
     of the portfolio (`portfolio_version`) and kept in the cache: exact, since any write
     to what they read changes the key."""
-    key = "over-time:" + sha256(repr((portfolio_version(), start, end, as_of)).encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
+
+    def compute() -> dict:
         past = portfolio_past()
-        found = {
+        return {
             "points": portfolio_trends(start=start, end=end, past=past),
             "cohorts": cohorts(past, as_of=as_of),
         }
-        cache.set(key, found, timeout=24 * 3600)
-    return found
+
+    return kept(("over-time", start, end, as_of), compute)

@@ -27,7 +27,7 @@ from portfolio.report_pdf import board_report_pdf_bytes
 from portfolio.selectors.as_of import figures_as_of
 from portfolio.selectors.as_of_table import pilot_ids_as_of, pilots_as_of, stall_rows_as_of
 from portfolio.selectors.dashboard import dashboard_figures, pilot_table
-from portfolio.selectors.history import portfolio_past
+from portfolio.selectors.history import kept
 from portfolio.selectors.period import board_period
 from portfolio.selectors.stalls import stall_list, stall_row
 from portfolio.selectors.trends import last_months, portfolio_over_time
@@ -42,12 +42,11 @@ def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
 
 def _past_page(request: HttpRequest, filters: dict, as_of: date):
     """The figures, the table's page and the stall rows as of a past day."""
-    past = portfolio_past()
-    figures = figures_as_of(as_of=as_of, past=past)
+    figures = kept(("as-of", as_of), lambda: figures_as_of(as_of=as_of))
     ids = pilot_ids_as_of(figures=figures, **filters)
     page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = pilots_as_of(list(page.object_list), figures=figures)
-    return figures, page, stall_rows_as_of(figures, past=past, limit=10)
+    return figures, page, stall_rows_as_of(figures, limit=10)
 
 
 @require_GET
