@@ -169,6 +169,7 @@ def figures_as_of(*, as_of: date, past: PortfolioPast | None = None) -> dict:
     counts = figures["counts"]
     for key in ("passed_all", "blocked", "process_change"):
         counts[key] = gate_counts[key]
+    counts["decision_due"] = None  # not kept for a past day
     costs = cost_totals_on(past.costs, [as_of])[0]
     by_category = {
         category: {phase: costs["by_category"][category][phase] for phase in CostPhase.values}
@@ -196,6 +197,7 @@ def figures_as_of(*, as_of: date, past: PortfolioPast | None = None) -> dict:
         "cost_totals": {phase: costs["totals"][phase] or Decimal(0) for phase in CostPhase.values},
         "stop_reasons": stop_reasons,
         "open_waivers": waivers_open_on(as_of),
+        "post_launch": dict.fromkeys(("reached", "on_the_way", "leaking")),  # not kept
         "decision_rate": figures["decision_rate"],
         "median_days_awaiting": figures["median_days_awaiting"],
         "ids": {**states, **gate_ids},

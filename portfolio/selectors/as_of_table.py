@@ -24,15 +24,15 @@ def _dated_ids(ids: dict, filters: dict) -> set[int]:
     keep = set(ids["all"])
     if filters.get("stage"):
         keep &= ids[filters["stage"]]
-    if filters.get("state"):
-        keep &= set().union(*(ids[key] for key in _STATES[filters["state"]]))
+    if filters.get("state"):  # a state not kept for a past day (decision due) has none
+        keep &= set().union(*(ids[key] for key in _STATES.get(filters["state"], ())))
     if filters.get("readiness"):
         keep &= ids.get(filters["readiness"], set())
     if filters.get("blocked_gate"):
         keep &= ids.get(f"blocked_gate:{filters['blocked_gate']}", set())
     value = filters.get("value")
-    if value:
-        keep &= ids.get("measured" if value == "measured" else "process_change", set())
+    if value:  # post-launch value reached, on the way or leaking: not kept for a past day
+        keep &= ids.get({"measured": "measured"}.get(value, value), set())
     return keep
 
 

@@ -115,3 +115,12 @@ def test_its_kept_trends_follow_every_change_of_the_portfolio(alice_client, alic
     # then
     after = alice_client.get(reverse("dashboard")).context
     assert sum(c["started"] for c in after["cohorts"]) == started + 1
+
+
+def test_it_shows_none_for_the_figures_not_kept_for_a_past_day(alice_client):
+    # decision due and post-launch value are not kept: "–", and their filters find none
+    params = {"as_of": days_ago(60).isoformat()}
+    response = alice_client.get(reverse("dashboard"), params)
+    assert response.context["figures"]["counts"]["decision_due"] is None
+    for extra in ({"state": "decision_due"}, {"value": "leaking"}, {"value": "reached"}):
+        assert titles(alice_client.get(reverse("dashboard"), {**params, **extra})) == []

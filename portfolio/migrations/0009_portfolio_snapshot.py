@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portfolio', '0007_riskapproval_scope'),
+        ('portfolio', '0008_decisions_due'),
     ]
 
     operations = [
