@@ -43,15 +43,22 @@ def bar_chart(
     return {"rows": rows, "height": max(y - GAP, 0), "bar_x": LABEL_WIDTH, "series": series}
 
 
-def dashboard_charts(figures: dict) -> dict:
-    """The dashboard's charts from `selectors.dashboard_figures`; bars link to pilots."""
+def dashboard_charts(figures: dict, *, query: str = "") -> dict:
+    """The dashboard's charts from `selectors.dashboard_figures`; bars link to pilots
+    (`query` leads each link, e.g. "as_of=2026-03-31&")."""
     costs = figures["costs"]
     return {
         "funnel": bar_chart(
-            [(stage.label, [n], f"?stage={stage.value}#pilots") for stage, n in figures["by_stage"]]
+            [
+                (stage.label, [n], f"?{query}stage={stage.value}#pilots")
+                for stage, n in figures["by_stage"]
+            ]
         ),
         "stall_ages": bar_chart(
-            [(label, [n], "?state=stalled&sort=days#pilots") for label, n in figures["stall_ages"]]
+            [
+                (label, [n], f"?{query}state=stalled&sort=days#pilots")
+                for label, n in figures["stall_ages"]
+            ]
         ),
         "costs": bar_chart(
             [

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -15,6 +16,8 @@ from gates.models import GATE_KEYS
 from portfolio.lib.spreadsheets import safe_row
 from portfolio.selectors.dashboard import pilots_filter
 from portfolio.selectors.export import export_queryset, pilot_export_row
+from portfolio.selectors.export_as_of import past_export
+from portfolio.selectors.trends import portfolio_trends, trend_rows
 
 CSV_HEADER = [
     "reference",
@@ -68,6 +71,12 @@ def pilot_csv_row(row: dict) -> list:
 
 
 def _pilot_rows(*, as_of: date, filters: dict | None) -> Iterator[dict]:
+    """Each pilot's row, flat; as of a past day (the command's `--as-of`) every pilot
+    as the records stood then."""
+    if as_of < timezone.localdate() and not filters:
+        for row in past_export(as_of=as_of)[1]:
+            yield _flat(row)
+        return
     pilots = pilots_filter(export_queryset(as_of=as_of), as_of=as_of, **(filters or {}))
     for pilot in pilots.iterator(chunk_size=2000):
         yield _flat(pilot_export_row(pilot, as_of=as_of))
@@ -130,3 +139,19 @@ def portfolio_workbook(*, as_of: date, filters: dict | None = None) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+TRENDS_HEADER = ["month", "as_of", "figure", "value"]
+
+
+def trends_csv_rows(*, start: date, end: date) -> Iterator[list]:
+    """The header, then one row per month and figure of the period."""
+    yield TRENDS_HEADER
+    for row in trend_rows(portfolio_trends(start=start, end=end)):
+        value = row["value"]
+        yield [
+            row["month"],
+            row["as_of"].isoformat(),
+            row["figure"],
+            "" if value is None else value,
+        ]

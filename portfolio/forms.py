@@ -112,6 +112,10 @@ class PeriodForm(forms.Form):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
             self.add_error("end", "The end of the period comes before its start.")
+        today = timezone.localdate()
+        for name in ("start", "end"):
+            if cleaned.get(name) and cleaned[name] > today and name not in self.errors:
+                self.add_error(name, "That day has not come yet: choose today or before.")
         return cleaned
 
     def period(self):
@@ -369,3 +373,21 @@ class CostLineForm(PartForm):
     class Meta:
         model = CostLine
         fields = ["category", "phase", "amount", "currency", "note"]
+
+
+class AsOfForm(forms.Form):
+    """The day the dashboard shows the portfolio as of: today unless given."""
+
+    as_of = BoundedDateField(
+        label="As of", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("That day has not come yet: choose today or before.")
+        return day
+
+    def day(self):
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("as_of") or timezone.localdate()

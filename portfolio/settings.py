@@ -116,6 +116,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portfolio.tasks.flag_stalls_task",
         "schedule": crontab(minute=30, hour=5),
     },
+    # Every day at 23:50, TIME_ZONE: the day's gate figures, kept for the portfolio as
+    # of a past day (gate states are not rebuilt from the records).
+    "snapshot-portfolio": {
+        "task": "portfolio.tasks.snapshot_portfolio_task",
+        "schedule": crontab(minute=50, hour=23),
+    },
     # Every day at 05:35, TIME_ZONE: record the piloting pilots whose planned end
     # passed as decision due, and email their decision makers.
     "flag-decisions-due": {

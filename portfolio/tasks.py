@@ -3,7 +3,7 @@ Arguments are ids and ISO dates; running a task twice changes nothing the second
 (the services claim their work).
 
 Each has a management command twin for operators: `flag_stalls`, `send_stall_alerts`,
-`flag_decisions_due`.
+`flag_decisions_due`, `snapshot_portfolio`.
 """
 
 import logging
@@ -24,6 +24,7 @@ from portfolio.services.decisions_due import (
     decisions_due_record,
     decisions_due_unsent,
 )
+from portfolio.services.snapshots import portfolio_snapshot_record
 from portfolio.services.stalls import stall_flags_record
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,11 @@ def daily_checks_record(*, as_of: date) -> dict[str, int]:
     counts = stall_flags_record(as_of=as_of)
     expired = readiness_expiry_record(as_of=as_of)
     return counts | {f"expired_{name}": n for name, n in expired.items()}
+
+
+@shared_task
+def snapshot_portfolio_task(as_of: str | None = None) -> int:
+    return portfolio_snapshot_record(on=_as_of(as_of)).id
 
 
 @shared_task

@@ -55,3 +55,4 @@ from portfolio.models.records import (  # noqa: F401
     Waiver,
     risk_scope_of,
 )
+from portfolio.models.snapshots import PortfolioSnapshot  # noqa: F401

@@ -139,6 +139,7 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["changed_on", "id"]
+        indexes = [models.Index(fields=["pilot", "changed_on"])]
 
     def __str__(self) -> str:
         return f"{self.from_stage or '-'} -> {self.to_stage} on {self.changed_on}"

@@ -1,6 +1,7 @@
 """The executive dashboard and the board report."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,12 +18,20 @@ from rules import has_perm
 from gates.models import GATE_KEYS
 from portfolio.charts import dashboard_charts
 from portfolio.forms import (
+    AsOfForm,
     PeriodForm,
     PilotFilterForm,
 )
 from portfolio.models import Pilot
-from portfolio.selectors.dashboard import dashboard_figures, decisions_between, pilot_table
+from portfolio.report_pdf import board_report_pdf_bytes
+from portfolio.selectors.as_of import figures_as_of
+from portfolio.selectors.as_of_table import pilot_ids_as_of, pilots_as_of, stall_rows_as_of
+from portfolio.selectors.dashboard import dashboard_figures, pilot_table
+from portfolio.selectors.history import kept
+from portfolio.selectors.period import board_period
 from portfolio.selectors.stalls import stall_list, stall_row
+from portfolio.selectors.trends import last_months, portfolio_over_time
+from portfolio.trend_charts import trend_charts
 
 PAGE_SIZE = 25
 
@@ -31,15 +40,33 @@ def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
     return [stall_row(pilot, as_of=as_of) for pilot in pilots]
 
 
+def _past_page(request: HttpRequest, filters: dict, as_of: date):
+    """The figures, the table's page and the stall rows as of a past day."""
+    figures = kept(("as-of", as_of), lambda: figures_as_of(as_of=as_of))
+    ids = pilot_ids_as_of(figures=figures, **filters)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = pilots_as_of(list(page.object_list), figures=figures)
+    return figures, page, stall_rows_as_of(figures, limit=10)
+
+
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    as_of = timezone.localdate()
+    as_of_form = AsOfForm(request.GET or None)
+    as_of = as_of_form.day()
     form = PilotFilterForm(request.GET or None)
-    pilots = Paginator(pilot_table(as_of=as_of, **form.filters()), PAGE_SIZE)
-    page = pilots.get_page(request.GET.get("page"))
+    in_the_past = as_of < timezone.localdate()
+    if in_the_past:
+        figures, page, stalls = _past_page(request, form.filters(), as_of)
+    else:
+        figures = stalls = None
+        pilots = Paginator(pilot_table(as_of=as_of, **form.filters()), PAGE_SIZE)
+        page = pilots.get_page(request.GET.get("page"))
     context = {
         "form": form,
+        "as_of_form": as_of_form,
+        "as_of_query": f"as_of={as_of.isoformat()}&" if in_the_past else "",
+        "in_the_past": in_the_past,
         "page": page,
         "rows": [(pilot, pilot.days_in_stage(as_of)) for pilot in page],
         "gate_keys": GATE_KEYS,
@@ -48,30 +75,50 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "portfolio/dashboard.html#pilot-table", context)
     else:
-        figures = dashboard_figures(as_of=as_of)
-        context["figures"], context["charts"] = figures, dashboard_charts(figures)
-        context["stalls"] = _stall_rows(stall_list(as_of=as_of, limit=10), as_of)
+        figures = figures or dashboard_figures(as_of=as_of)
+        context["figures"], context["charts"] = (
+            figures,
+            dashboard_charts(figures, query=context["as_of_query"]),
+        )
+        if stalls is None:
+            stalls = _stall_rows(stall_list(as_of=as_of, limit=10), as_of)
+        context["stalls"] = stalls
+        start, end = last_months(as_of)
+        over_time = portfolio_over_time(start=start, end=end, as_of=as_of)
+        context["trends"] = trend_charts(over_time["points"])
+        context["cohorts"] = over_time["cohorts"]
         response = render(request, "portfolio/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
+def _report(request: HttpRequest) -> tuple[PeriodForm, dict]:
+    form = PeriodForm(request.GET or None)
+    start, end = form.period()
+    report = board_period(start=start, end=end)
+    report["trends"] = trend_charts(report["points"])
+    return form, report
+
+
 @require_GET
 @login_required
 def board_report(request: HttpRequest) -> HttpResponse:
-    as_of = timezone.localdate()
-    form = PeriodForm(request.GET or None)
-    start, end = form.period()
-    stalls = stall_list(as_of=as_of, limit=None)
+    form, report = _report(request)
+    query = urlencode({"start": report["start"].isoformat(), "end": report["end"].isoformat()})
     return render(
         request,
         "portfolio/board_report.html",
-        {
-            "form": form,
-            "start": start,
-            "end": end,
-            "figures": dashboard_figures(as_of=as_of),
-            "stalls": _stall_rows(stalls, as_of),
-            "decisions": decisions_between(start=start, end=end),
-        },
+        {"form": form, "pdf_query": query, **report},
     )
+
+
+@require_GET
+@login_required
+def board_report_pdf(request: HttpRequest) -> HttpResponse:
+    """The board report of the period as a PDF, drawn on the server from the same
+    figures as the page."""
+    form, report = _report(request)
+    name = f"board-report-{report['start']:%Y-%m-%d}-{report['end']:%Y-%m-%d}.pdf"
+    response = HttpResponse(board_report_pdf_bytes(report), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

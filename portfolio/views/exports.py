@@ -19,12 +19,14 @@ from django.http import (
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from portfolio.exports import portfolio_csv_rows, portfolio_workbook
+from portfolio.exports import portfolio_csv_rows, portfolio_workbook, trends_csv_rows
 from portfolio.forms import (
+    PeriodForm,
     PilotFilterForm,
 )
 from portfolio.lib.dates import parse_iso_date
-from portfolio.selectors.export import portfolio_export
+from portfolio.selectors.export_as_of import portfolio_export_as_of
+from portfolio.selectors.trends import last_months
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +104,7 @@ def export_json(request: HttpRequest) -> JsonResponse:
     except ValidationError as exc:
         return JsonResponse({"error": f"as_of: {exc.messages[0]}"}, status=400)
     try:
-        return JsonResponse(portfolio_export(as_of=as_of))
+        return JsonResponse(portfolio_export_as_of(as_of=as_of))
     except DatabaseError:
         logger.exception("The portfolio export could not read the database")
         return JsonResponse(
@@ -114,3 +116,24 @@ def export_json(request: HttpRequest) -> JsonResponse:
         # A JSON client gets JSON, never Django's HTML error page.
         logger.exception("The portfolio export failed")
         return JsonResponse({"error": "The export failed; the error is logged."}, status=500)
+
+
+@require_GET
+@login_or_basic_auth
+def trends_csv(request: HttpRequest) -> HttpResponse:
+    """The trends for BI tools: one row per month and figure, over `start`..`end`
+    (default the last twelve months)."""
+    form = PeriodForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return HttpResponse(problems, status=400, content_type="text/plain; charset=utf-8")
+    end = form.cleaned_data.get("end") if form.is_bound else None
+    end = end or timezone.localdate()
+    start = (form.cleaned_data.get("start") if form.is_bound else None) or last_months(end)[0]
+    writer = csv.writer(_Echo())
+    rows = trends_csv_rows(start=start, end=end)
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="trends.csv"'
+    return response

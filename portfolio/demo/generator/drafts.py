@@ -48,6 +48,7 @@ class Generation:
     criteria: dict[str, list[Criterion]]
     texts: dict[int, CriterionTexts] = field(init=False)  # by criterion id
     tz: tzinfo = field(init=False)
+    closed_drawn: int = field(init=False, default=0)  # closed pilots drafted so far
 
     def __post_init__(self) -> None:
         self.texts = {c.id: criterion_texts(c) for cs in self.criteria.values() for c in cs}

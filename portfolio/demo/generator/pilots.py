@@ -9,7 +9,7 @@ from portfolio.demo.generator import charter, evidence, history, production
 from portfolio.demo.generator.drafts import BATCH_SIZE, Draft, Generation, Rows
 from portfolio.demo.generator.stories import ARCS, COVERAGE, PAST_STAGE_DAYS, TIER_WEIGHTS, Story
 from portfolio.demo.people import SPONSORS, UNIT_OWNERS
-from portfolio.models import Pilot, RiskTier, Stage, User
+from portfolio.models import CostLine, Pilot, RiskTier, Stage, User
 
 # Generated pilots are built and written this many at a time: large enough that the
 # queries per chunk do not matter, small enough to keep memory flat at 10,000 pilots.
@@ -36,6 +36,7 @@ def pilots_generate(generation: Generation, *, count: int, first_number: int) ->
         for draft in drafts:
             _parts_add(generation, rows, draft)
         rows.write()
+        production.cost_history_write(drafts, rows.by_model[CostLine])
         ids += [d.pilot.id for d in drafts]
     return ids
 
@@ -129,12 +130,26 @@ def _people_of(
     return chosen
 
 
+# Closed pilots (stopped, research, live) start in turn in each of the last two years'
+# months, in this order, so every month of the trends has pilots started and decided.
+CLOSED = (Stage.STOPPED, Stage.RESEARCH, Stage.IN_PRODUCTION)
+START_MONTHS = [(i * 7) % 24 for i in range(24)]
+
+
 def _stage_dates(generation: Generation, story: Story, path: tuple[str, ...]) -> list[date]:
     """The day the pilot entered each stage, counted back from today."""
     rng = generation.rng
     entered = [generation.today - timedelta(days=rng.randint(*ARCS[story].days))]
     for stage in reversed(path[:-1]):
         entered.insert(0, entered[0] - timedelta(days=rng.randint(*PAST_STAGE_DAYS[stage])))
+    if path[-1] in CLOSED and len(path) > 1:
+        months_back = START_MONTHS[generation.closed_drawn % len(START_MONTHS)]
+        generation.closed_drawn += 1
+        start = generation.today - timedelta(days=round((months_back + 0.5) * 30.4))
+        shift = start - entered[1]
+        # Moved as a whole to start that month, if it then closes at least ten days ago.
+        if entered[-1] + shift <= generation.today - timedelta(days=10):
+            entered = [day + shift for day in entered]
     return entered
 
 

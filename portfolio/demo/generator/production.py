@@ -3,10 +3,13 @@ for the pilot, the production transition and a year of running, and its producti
 
 import random
 from collections.abc import Sequence
+from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.utils import timezone
+
 from portfolio.demo import prose
-from portfolio.demo.generator.drafts import Draft, Generation, Rows
+from portfolio.demo.generator.drafts import BATCH_SIZE, Draft, Generation, Rows
 from portfolio.models import CostCategory, CostLine, CostPhase, KpiKind, Pilot, ProductionKpi, Stage
 
 SCALED = (Stage.SCALING, Stage.IN_PRODUCTION)  # on its way to production, or live
@@ -91,3 +94,42 @@ def kpis_add(generation: Generation, rows: Rows, draft: Draft) -> None:
                 pilot_id=pilot.id, kind=kind, name=name, target=target, horizon_months=horizon
             )
         )
+
+
+def _cost_written_on(draft: Draft, phase: str) -> date:
+    """The day a cost line was written: the pilot cost when it started piloting, the
+    transition estimate when it came to a decision, the run cost once it scaled."""
+    first = draft.entered[0]
+    stage_of_phase = {
+        CostPhase.PILOT: Stage.PILOTING,
+        CostPhase.TRANSITION: Stage.AWAITING_DECISION,
+        CostPhase.RUN: Stage.SCALING,
+    }
+    days = [
+        on for s, on in zip(draft.path, draft.entered, strict=True) if s == stage_of_phase[phase]
+    ]
+    return days[0] if days else draft.entered[-1] if phase != CostPhase.PILOT else first
+
+
+def cost_history_write(drafts: list[Draft], lines: list[CostLine]) -> None:
+    """Each generated cost line's first version in its history, dated the day it was
+    written (bulk_create writes none), so the portfolio's costs have a past."""
+    by_pilot = {draft.pilot.id: draft for draft in drafts}
+    history = CostLine.history.model
+    rows = []
+    for line in lines:
+        on = _cost_written_on(by_pilot[line.pilot_id], line.phase)
+        rows.append(
+            history(
+                id=line.id,
+                pilot_id=line.pilot_id,
+                category=line.category,
+                phase=line.phase,
+                amount=line.amount,
+                currency=line.currency,
+                note=line.note,
+                history_date=timezone.make_aware(datetime.combine(on, time(9))),
+                history_type="+",
+            )
+        )
+    history.objects.bulk_create(rows, batch_size=BATCH_SIZE)

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portfolio.exports import portfolio_csv_rows, portfolio_workbook
 from portfolio.management.options import as_of_date as parse_as_of
-from portfolio.selectors.export import portfolio_export
+from portfolio.selectors.export_as_of import portfolio_export_as_of
 
 
 class Command(BaseCommand):
@@ -20,7 +20,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
         parser.add_argument(
-            "--as-of", type=str, default=None, help="date of the stall state (default today)"
+            "--as-of",
+            type=str,
+            default=None,
+            help="the day the export answers as of, from the records as they stood (default today)",
         )
         parser.add_argument("--output", default=None, help="file to write (default stdout)")
 
@@ -49,7 +52,7 @@ class Command(BaseCommand):
 
     def write(self, stream: TextIO, format: str, as_of: date) -> None:
         if format == "json":
-            json.dump(portfolio_export(as_of=as_of), stream, indent=2)
+            json.dump(portfolio_export_as_of(as_of=as_of), stream, indent=2)
             stream.write("\n")
         else:
             csv.writer(stream).writerows(portfolio_csv_rows(as_of=as_of))

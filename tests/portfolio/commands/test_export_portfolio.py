@@ -4,17 +4,27 @@ from datetime import date
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
 from portfolio.exports import CSV_HEADER
 from portfolio.models import BusinessUnit
 from portfolio.services.lifecycle import decision_record
 from portfolio.services.parts import cost_line_add
+from portfolio.services.snapshots import portfolio_snapshot_record
 from tests.factories import make_awaiting_pilot, make_pilot
 
 
 @pytest.fixture
 def portfolio(alice, executive):
+    # Recorded in March, before the day the tests export as of (1 June 2026).
+    with time_machine.travel(date(2026, 3, 2)):
+        stalled = _portfolio(alice, executive)
+        portfolio_snapshot_record(on=date(2026, 3, 2))
+        return stalled
+
+
+def _portfolio(alice, executive):
     stalled = make_awaiting_pilot(owner=alice, entered_on=date(2026, 1, 10), reference="CC-1")
     cost_line_add(pilot=stalled, category="integration", phase="pilot", amount=1000)
     cost_line_add(pilot=stalled, category="integration", phase="transition", amount=5000)
@@ -135,18 +145,16 @@ def test_it_neutralises_formulas_in_the_csv_export(db, start):
     assert row["business_unit"] == f'\'{start}HYPERLINK("http://evil.example")'
 
 
-@pytest.mark.security
-def test_it_keeps_a_negative_number_a_number_in_the_csv_export(alice):
-    # given: exported as of a day before the pilot entered its stage
+def test_it_leaves_out_a_pilot_recorded_after_the_day(alice):
+    # given: exported as of a day before the pilot was recorded
     make_awaiting_pilot(owner=alice, entered_on=date(2026, 3, 1))
     out = StringIO()
 
     # when
     call_command("export_portfolio", "--format", "csv", "--as-of", "2026-02-01", stdout=out)
 
-    # then: -28 days, written as a number, no apostrophe
-    (row,) = csv.DictReader(StringIO(out.getvalue(), newline=""))
-    assert row["days_in_stage"] == "-28"
+    # then: the header alone
+    assert list(csv.DictReader(StringIO(out.getvalue(), newline=""))) == []
 
 
 @pytest.mark.security

@@ -3,6 +3,7 @@ reference cases of docs/domain.md, and logins that work; it is repeatable and wr
 
 import re
 from collections import Counter, defaultdict
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -33,6 +34,8 @@ from portfolio.models import (
     Waiver,
 )
 from portfolio.selectors.charter import charter_missing_of, with_charter
+from portfolio.selectors.history import cost_totals_on, portfolio_past
+from portfolio.selectors.period import period_changes
 from portfolio.selectors.stalls import SIGNALS, stall_signals_of, with_stall_state
 
 PILOTS = 20
@@ -376,3 +379,24 @@ def test_it_gives_every_generated_decision_its_snapshot_and_some_scales_a_waiver
     waiver = Waiver.objects.select_related("decision").first()
     assert waiver.decision.outcome == Outcome.SCALE and waiver.gate.key == "governance"
     assert waiver.decision.snapshot["waivers"][0]["condition"] == waiver.condition
+
+
+def test_it_gives_the_portfolio_two_years_of_history(db):
+    # given: the demo of `make run`
+    seed_demo("--pilots", "60")
+    today = timezone.localdate()
+    past = portfolio_past()
+    year_ago, two_years_ago = today - timedelta(days=365), today - timedelta(days=700)
+    # then: pilots started in most months of the last two years, decisions spread over them
+    started = {p.started_on.strftime("%Y-%m") for p in past.pilots if p.started_on}
+    assert len(started) >= 16
+    decided = {on.strftime("%Y-%m") for p in past.pilots for on, _ in p.decisions}
+    assert len(decided) >= 12
+    # stalls begun and cleared, costs committed over time
+    changes = period_changes(past, start=two_years_ago, end=today)
+    assert changes["became_stalled"] and changes["cleared"]
+    then, now = cost_totals_on(past.costs, [year_ago, today])
+    assert 0 < then["totals"]["pilot"] < now["totals"]["pilot"]
+    # and the two reference cases still await their decision
+    reference_cases = Pilot.objects.filter(title__in=[CONTACT_CENTRE, FINANCE_ANOMALIES])
+    assert set(reference_cases.values_list("stage", flat=True)) == {"awaiting_decision"}

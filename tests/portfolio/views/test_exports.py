@@ -69,7 +69,7 @@ def test_it_answers_a_database_outage_in_json(alice):
 
     # when: the database fails while the export is read (the outage is outside Pilotgate)
     failing = mock.patch(
-        "portfolio.views.exports.portfolio_export", side_effect=OperationalError("gone")
+        "portfolio.views.exports.portfolio_export_as_of", side_effect=OperationalError("gone")
     )
     with failing:
         response = client.get(reverse("export_json"))
@@ -84,7 +84,7 @@ def test_it_answers_a_database_outage_in_json(alice):
 def test_it_answers_an_unexpected_error_in_json_without_a_traceback(alice):
     client = signed_in(alice)
 
-    with mock.patch("portfolio.views.exports.portfolio_export", side_effect=KeyError("x")):
+    with mock.patch("portfolio.views.exports.portfolio_export_as_of", side_effect=KeyError("x")):
         response = client.get(reverse("export_json"))
 
     assert response.status_code == 500

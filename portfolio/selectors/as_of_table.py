@@ -1,0 +1,99 @@
+"""The dashboard's pilot table as of a past day: the same filters and sorts as
+`selectors.dashboard.pilot_table`, each pilot shown in the stage it was in then."""
+
+from datetime import date
+
+from django.db.models import Prefetch
+
+from gates.models import GateStatus
+from portfolio.models import Pilot, Stage
+from portfolio.selectors.dashboard import pilots_filter
+
+# Filters that depend on the day: answered from the figures' pilot sets.
+DATED_FILTERS = ("stage", "state", "readiness", "blocked_gate", "value")
+_STATES = {
+    "stalled": ("stalled",),
+    "drifting": ("drifting",),
+    "stalling": ("stalled", "drifting"),
+    "past_end": ("past_end",),
+}
+_STAGE_ORDER = {stage: i for i, stage in enumerate(Stage.values)}
+
+
+def _dated_ids(ids: dict, filters: dict) -> set[int]:
+    keep = set(ids["all"])
+    if filters.get("stage"):
+        keep &= ids[filters["stage"]]
+    if filters.get("state"):  # a state not kept for a past day (decision due) has none
+        keep &= set().union(*(ids[key] for key in _STATES.get(filters["state"], ())))
+    if filters.get("readiness"):
+        keep &= ids.get(filters["readiness"], set())
+    if filters.get("blocked_gate"):
+        keep &= ids.get(f"blocked_gate:{filters['blocked_gate']}", set())
+    value = filters.get("value")
+    if value:  # post-launch value reached, on the way or leaking: not kept for a past day
+        keep &= ids.get({"measured": "measured"}.get(value, value), set())
+    return keep
+
+
+def pilot_ids_as_of(*, figures: dict, sort: str = "title", **filters) -> list[int]:
+    """The ids of the pilots the table shows as of `figures["as_of"]`, in order."""
+    ids = figures["ids"]
+    keep = _dated_ids(ids, filters)
+    plain = {key: value for key, value in filters.items() if key not in DATED_FILTERS}
+    rows = pilots_filter(Pilot.objects.all(), as_of=figures["as_of"], **plain).values_list(
+        "id", "title", "business_unit__name", "deployment_owner__name"
+    )
+    entered = ids["entered"]
+    stage_of = {pid: stage for stage in Stage.values for pid in ids[stage]}
+    keys = {
+        "title": lambda r: (r[1], r[0]),
+        "unit": lambda r: (r[2], r[1], r[0]),
+        "stage": lambda r: (_STAGE_ORDER[stage_of[r[0]]], r[1], r[0]),
+        "owner": lambda r: (r[3] is None, r[3] or "", r[1], r[0]),
+        "days": lambda r: (entered[r[0]], r[1], r[0]),
+    }
+    chosen = [row for row in rows if row[0] in keep]
+    chosen.sort(key=keys[sort.lstrip("-")], reverse=sort.startswith("-"))
+    return [row[0] for row in chosen]
+
+
+def pilots_as_of(ids: list[int], *, figures: dict) -> list[Pilot]:
+    """The pilots of `ids` (a page of the table), in that order, each with its stage,
+    stage entry and stall flags as of the figures' day."""
+    states = figures["ids"]
+    pilots = (
+        Pilot.objects.filter(id__in=ids)
+        .select_related("business_unit", "deployment_owner")
+        .prefetch_related(
+            Prefetch("gate_statuses", queryset=GateStatus.objects.order_by("gate__number"))
+        )
+        .in_bulk()
+    )
+    shown = []
+    for pid in ids:
+        pilot = pilots[pid]
+        pilot.stage = next(stage for stage in Stage.values if pid in states[stage])
+        pilot.stage_entered_on = states["entered"][pid]
+        pilot.is_stalled = pid in states["stalled"]
+        pilot.is_drifting = pid in states["drifting"]
+        shown.append(pilot)
+    return shown
+
+
+def stall_rows_as_of(figures: dict, *, limit: int | None) -> list[dict]:
+    """The stalled and drifting pilots as of the figures' day, the longest overdue
+    first, as `selectors.stalls.stall_row` shows them (their signals are today's, so a
+    past day shows none)."""
+    ids, day = figures["ids"], figures["as_of"]
+    since: dict[int, date] = {pid: ids["entered"][pid] for pid in ids["stalled"]}
+    for pid in ids["drifting"]:
+        since[pid] = ids["planned_end"][pid]
+    order = sorted(since, key=lambda pid: (since[pid], pid))[:limit]
+    pilots = Pilot.objects.select_related("business_unit", "deployment_owner").in_bulk(order)
+    rows = []
+    for pid in order:
+        pilot = pilots[pid]
+        pilot.is_stalled, pilot.is_drifting = pid in ids["stalled"], pid in ids["drifting"]
+        rows.append({"pilot": pilot, "days": (day - since[pid]).days, "signals": []})
+    return rows
