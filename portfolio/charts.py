@@ -44,8 +44,8 @@ def bar_chart(
 
 
 def dashboard_charts(figures: dict) -> dict:
-    """The dashboard's charts from `selectors.dashboard_figures`; bars link to pilots."""
-    costs = figures["costs"]
+    """The dashboard's charts from `selectors.dashboard_figures`; bars link to pilots;
+    one cost chart per currency."""
     return {
         "funnel": bar_chart(
             [(stage.label, [n], f"?stage={stage.value}#pilots") for stage, n in figures["by_stage"]]
@@ -53,18 +53,26 @@ def dashboard_charts(figures: dict) -> dict:
         "stall_ages": bar_chart(
             [(label, [n], "?state=stalled&sort=days#pilots") for label, n in figures["stall_ages"]]
         ),
-        "costs": bar_chart(
-            [
-                (
-                    category.label,
-                    [costs[category]["pilot"], costs[category]["transition"]],
-                    "#costs",
-                )
-                for category in CostCategory
-            ],
-            series=["pilot", "transition"],
-        ),
+        "costs": [
+            {"currency": entry["currency"], "chart": _cost_chart(entry["by_category"])}
+            for entry in figures["costs"]
+        ],
     }
+
+
+def _cost_chart(costs: dict[str, dict]) -> dict:
+    """Pilot against transition cost per category, in one currency."""
+    return bar_chart(
+        [
+            (
+                category.label,
+                [costs[category]["pilot"], costs[category]["transition"]],
+                "#costs",
+            )
+            for category in CostCategory
+        ],
+        series=["pilot", "transition"],
+    )
 
 
 LINE_WIDTH, LINE_HEIGHT, LINE_PAD = 300, 120, 12
