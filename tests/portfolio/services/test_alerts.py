@@ -101,9 +101,7 @@ def test_it_opens_the_digest_with_the_decisions_overdue_then_the_drifting_by_uni
     UserFactory(email="frank@example.com", name="Frank Executive", role="executive")
     pilot_update(pilot=p.stalled, decision_maker=UserFactory(name="Dora Decider"))
     cost_line_add(pilot=p.stalled, category="integration", phase="transition", amount=45000)
-    cost_line_add(
-        pilot=p.stalled, category="data", phase="transition", amount=3000, currency="USD"
-    )
+    cost_line_add(pilot=p.stalled, category="data", phase="transition", amount=3000, currency="USD")
 
     # when
     stall_alerts_send(as_of=MONDAY)
@@ -379,10 +377,8 @@ def test_it_lists_who_would_get_what_on_a_dry_run_and_sends_nothing(
 
     # then
     assert capsys.readouterr().out.splitlines() == [
-        "alice@example.com: Owner stall alert: "
-        "Pilotgate: 2 stalled pilots you own need a decision",
-        "bob@example.com: Owner stall alert: "
-        "Pilotgate: 1 drifting pilot you own needs a decision",
+        "alice@example.com: Owner stall alert: Pilotgate: 2 stalled pilots you own need a decision",
+        "bob@example.com: Owner stall alert: Pilotgate: 1 drifting pilot you own needs a decision",
         "erin@example.com: Executive portfolio digest: "
         "Pilotgate: 4 pilots stalled or drifting, 3 decisions overdue",
         "3 email(s) for week 2026-W23; none sent.",
