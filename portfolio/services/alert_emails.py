@@ -94,8 +94,8 @@ def _digest_context(executive, pilots: list[Pilot], as_of: date) -> dict:
     items = []
     for pilot in pilots:
         item = _alert_item(pilot, as_of) | {"transition_cost": costs[pilot.id]}
-        item["is_new"] = since is not None and pilot.flagged_on is not None and (
-            pilot.flagged_on > since
+        item["is_new"] = (
+            since is not None and pilot.flagged_on is not None and (pilot.flagged_on > since)
         )
         item["decision_maker"] = pilot.decision_maker or pilot.deployment_owner
         items.append(item)

@@ -33,6 +33,7 @@ from portfolio.selectors.dashboard import (
 from portfolio.selectors.stalls import stall_list, stall_row
 
 PAGE_SIZE = 25
+DEFAULT_SORT = "title"
 STOPS_PAGE_SIZE = 10
 # The filters shown without opening "More filters".
 MAIN_FILTERS = ("q", "stage", "business_unit", "state")
@@ -43,10 +44,15 @@ def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
 
 
 def _clean_query(request: HttpRequest) -> str | None:
-    """The query string without its empty parameters, or None when it has none: a
-    shared link carries only the filters in force."""
+    """The query string without its empty parameters (nor the default sort), or None
+    when it has none: a shared link carries only the filters in force."""
     pairs = list(request.GET.lists())
-    kept = [(key, value) for key, values in pairs for value in values if value]
+    kept = [
+        (key, value)
+        for key, values in pairs
+        for value in values
+        if value and (key, value) != ("sort", DEFAULT_SORT)
+    ]
     if len(kept) == sum(len(values) for _, values in pairs):
         return None
     return urlencode(kept)

@@ -136,6 +136,10 @@ def test_it_drops_the_empty_parameters_from_a_filtered_link(alice_client, db):
     assert 'href="?stage=awaiting_decision&amp;sort=title"' in content
     assert "q=&" not in content
 
+    # the default sort is left out too
+    response = alice_client.get(reverse("dashboard"), {"stage": "stopped", "sort": "title"})
+    assert response.url == "/?stage=stopped"
+
 
 def test_its_charts_are_groups_of_links_not_images(alice_client, db):
     content = alice_client.get(reverse("dashboard")).content.decode()
