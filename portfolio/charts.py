@@ -7,7 +7,7 @@ from decimal import Decimal
 from portfolio.models import CostCategory
 
 LABEL_WIDTH = 34  # percent of the chart's width given to the labels
-BAR_SPACE = 52  # percent of the width the longest bar takes
+BAR_SPACE = 44  # percent of the width the longest bar takes: room is left for its value
 BAR_HEIGHT = 18
 GAP = 8
 

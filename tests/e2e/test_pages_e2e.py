@@ -32,12 +32,34 @@ def sign_in_anywhere(page, live_server, email: str) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+# The outermost elements that stick out on the right: what makes a page scroll sideways.
+WIDEST_ELEMENTS = """() => {
+  const sticksOut = (el) => el.getBoundingClientRect().right > window.innerWidth + 1;
+  const describe = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.className && typeof el.className === "string"
+       ? "." + el.className.trim().split(/\\s+/).join(".") : "")
+    + " (" + Math.round(el.getBoundingClientRect().right) + " px)";
+  const clipped = (el) => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  return [...document.body.querySelectorAll("*")]
+    .filter((el) => sticksOut(el) && !sticksOut(el.parentElement) && !clipped(el))
+    .slice(0, 4).map(describe).join(", ");
+}"""
+
+
 def page_problems(page, *, name: str, width: int) -> list[str]:
     """What is wrong with the page shown: sideways scroll, accessibility violations."""
     problems = []
     scroll_width = page.evaluate("document.scrollingElement.scrollWidth")
     if scroll_width > width:
-        problems.append(f"{name} at {width} px scrolls sideways: {scroll_width} px wide")
+        culprits = page.evaluate(WIDEST_ELEMENTS)
+        problems.append(
+            f"{name} at {width} px scrolls sideways: {scroll_width} px wide, by {culprits}"
+        )
     problems += [f"{name} at {width} px: {v}" for v in axe_violations(page)]
     return problems
 
