@@ -86,6 +86,7 @@ PAGES = [
     AppPage("pilot-history", lambda: f"/pilots/{awaiting().id}/history/"),
     AppPage("my-pilots", lambda: "/my/pilots/"),
     AppPage("new-pilot", lambda: "/pilots/new/"),
+    AppPage("import", lambda: "/pilots/import/", roles=(EXECUTIVE, ADMIN)),
     AppPage(
         "checklist",
         lambda: f"/pilots/{awaiting().id}/",
