@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from rules import has_perm
 
 from portfolio.selectors import my_work
+from portfolio.selectors.decisions_due import decision_due_for
 
 
 @require_GET
@@ -20,6 +21,7 @@ def my_pilots(request: HttpRequest) -> HttpResponse:
     rows = my_work.my_pilots(user=request.user, as_of=as_of)
     context = {
         "rows": rows,
+        "decisions_due": list(decision_due_for(request.user)),
         "as_of": as_of,
         "can_propose": has_perm("portfolio.add_pilot", request.user),
     }
