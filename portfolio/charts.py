@@ -7,7 +7,7 @@ from decimal import Decimal
 from portfolio.models import CostCategory
 
 LABEL_WIDTH = 34  # percent of the chart's width given to the labels
-BAR_SPACE = 52  # percent of the width the longest bar takes
+BAR_SPACE = 44  # percent of the width the longest bar takes: room is left for its value
 BAR_HEIGHT = 18
 GAP = 8
 
@@ -45,8 +45,7 @@ def bar_chart(
 
 def dashboard_charts(figures: dict, *, query: str = "") -> dict:
     """The dashboard's charts from `selectors.dashboard_figures`; bars link to pilots
-    (`query` leads each link, e.g. "as_of=2026-03-31&")."""
-    costs = figures["costs"]
+    (`query` leads each link, e.g. "as_of=2026-03-31&"); one cost chart per currency."""
     return {
         "funnel": bar_chart(
             [
@@ -60,18 +59,26 @@ def dashboard_charts(figures: dict, *, query: str = "") -> dict:
                 for label, n in figures["stall_ages"]
             ]
         ),
-        "costs": bar_chart(
-            [
-                (
-                    category.label,
-                    [costs[category]["pilot"], costs[category]["transition"]],
-                    "#costs",
-                )
-                for category in CostCategory
-            ],
-            series=["pilot", "transition"],
-        ),
+        "costs": [
+            {"currency": entry["currency"], "chart": _cost_chart(entry["by_category"])}
+            for entry in figures["costs"]
+        ],
     }
+
+
+def _cost_chart(costs: dict[str, dict]) -> dict:
+    """Pilot against transition cost per category, in one currency."""
+    return bar_chart(
+        [
+            (
+                category.label,
+                [costs[category]["pilot"], costs[category]["transition"]],
+                "#costs",
+            )
+            for category in CostCategory
+        ],
+        series=["pilot", "transition"],
+    )
 
 
 LINE_WIDTH, LINE_HEIGHT, LINE_PAD = 300, 120, 12

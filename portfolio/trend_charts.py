@@ -202,6 +202,10 @@ def _line_trend(points: list[dict], trend_id, title, series, key_filters) -> dic
         link = lambda p, key: f"{reverse('dashboard')}?as_of={p['last'].isoformat()}#costs"  # noqa: E731
     else:
         link = _at(key_filters)
+    if trend_id == "trend-costs" and points:
+        title += f" ({points[-1]['cost_currency']}"
+        others = points[-1]["cost_other_currencies"]
+        title += f"; {', '.join(others)} left out, never converted)" if others else ")"
     return {
         "id": trend_id,
         "title": title,

@@ -1,6 +1,7 @@
 """Who the weekly stall alerts go to, and about which pilots."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import (
     Case,
@@ -12,6 +13,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -25,7 +27,20 @@ from gates.models import (
     Verdict,
 )
 from gates.selectors import WARN_DAYS
-from portfolio.models import AlertKind, Pilot, Role, Snooze, StallEvent, StallEventKind, User
+from portfolio.models import (
+    AlertDelivery,
+    AlertKind,
+    CostLine,
+    CostPhase,
+    Decision,
+    DeliveryStatus,
+    Pilot,
+    Role,
+    Snooze,
+    StallEvent,
+    StallEventKind,
+    User,
+)
 from portfolio.selectors.conditions import lapsed_condition
 from portfolio.selectors.stalls import (
     drifting_condition,
@@ -114,16 +129,20 @@ def stall_alert_pilots(*, as_of: date, owner: User | None = None) -> list[Pilot]
     """The stalled and drifting pilots (of one owner, or all), worst first: the
     longest overdue at the top, as on the dashboard's stall list.
 
-    Each carries `with_stall_state`'s flags and signals, `overdue_since`, `is_new`
-    (became stalled or drifting in the last NEW_WITHIN_DAYS days), the snooze in
-    force if any (`snoozed_until`, `snooze_reason`, `snoozed_by`), and its gate
-    statuses. A fixed number of queries.
+    Each carries `with_stall_state`'s flags and signals, `overdue_since`,
+    `flagged_on` (the day the stall detection last saw it become stalled or
+    drifting), `is_new` (flagged in the last NEW_WITHIN_DAYS days), the snooze in
+    force if any (`snoozed_until`, `snooze_reason`, `snoozed_by`), its decision
+    maker and its gate statuses. A fixed number of queries.
     """
-    became_flagged = StallEvent.objects.filter(
-        pilot=OuterRef("pk"),
-        kind__in=[StallEventKind.STALLED, StallEventKind.DRIFTING],
-        on__gt=as_of - timedelta(days=NEW_WITHIN_DAYS),
-        on__lte=as_of,
+    became_flagged = (
+        StallEvent.objects.filter(
+            pilot=OuterRef("pk"),
+            kind__in=[StallEventKind.STALLED, StallEventKind.DRIFTING],
+            on__lte=as_of,
+        )
+        .order_by("-on", "-id")
+        .values("on")[:1]
     )
     snooze = _active_snoozes(as_of).order_by("-until", "-id")
     pilots = with_stall_state(Pilot.objects.all(), as_of=as_of).filter(
@@ -132,10 +151,10 @@ def stall_alert_pilots(*, as_of: date, owner: User | None = None) -> list[Pilot]
     if owner is not None:
         pilots = pilots.filter(deployment_owner=owner)
     pilots = (
-        pilots.select_related("business_unit", "deployment_owner")
+        pilots.select_related("business_unit", "deployment_owner", "decision_maker")
         .annotate(
             overdue_since=overdue_since(),
-            is_new=Exists(became_flagged),
+            flagged_on=Subquery(became_flagged),
             snoozed_until=Subquery(snooze.values("until")[:1]),
             snooze_reason=Subquery(snooze.values("reason")[:1]),
             snoozed_by=Subquery(snooze.values("by__name")[:1]),
@@ -148,4 +167,56 @@ def stall_alert_pilots(*, as_of: date, owner: User | None = None) -> list[Pilot]
         )
         .order_by("overdue_since", "title", "id")
     )
-    return list(pilots)
+    new_since = as_of - timedelta(days=NEW_WITHIN_DAYS)
+    pilots = list(pilots)
+    for pilot in pilots:
+        pilot.is_new = pilot.flagged_on is not None and pilot.flagged_on > new_since
+    return pilots
+
+
+def previous_digest_as_of(*, executive: User, before: date) -> date | None:
+    """The day the last digest this executive was sent reported on, before `before`;
+    None when they never got one."""
+    return (
+        AlertDelivery.objects.filter(
+            recipient=executive,
+            kind=AlertKind.EXECUTIVE_DIGEST,
+            status=DeliveryStatus.SENT,
+            as_of__lt=before,
+        )
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+
+
+def digest_changes(*, since: date, as_of: date, flagged_ids: set[int]) -> dict:
+    """What changed after `since` up to `as_of`: the pilots cleared of their stall
+    (and not flagged again since) and the decisions taken. Two queries."""
+    cleared_events = (
+        StallEvent.objects.filter(kind=StallEventKind.CLEARED, on__gt=since, on__lte=as_of)
+        .exclude(pilot_id__in=flagged_ids)
+        .select_related("pilot", "pilot__business_unit")
+        .order_by("pilot__title", "pilot_id", "-on")
+    )
+    cleared = list({event.pilot_id: event for event in cleared_events}.values())
+    decisions = list(
+        Decision.objects.filter(decided_on__gt=since, decided_on__lte=as_of)
+        .select_related("pilot", "pilot__business_unit", "decided_by")
+        .order_by("-decided_on", "-id")
+    )
+    return {"cleared": cleared, "decided": decisions}
+
+
+def transition_costs(pilot_ids: list[int]) -> dict[int, list[tuple[str, Decimal]]]:
+    """Each pilot's production-transition cost, one total per currency: one query."""
+    totals: dict[int, list[tuple[str, Decimal]]] = {pilot_id: [] for pilot_id in pilot_ids}
+    for pilot_id, currency, total in (
+        CostLine.objects.filter(pilot_id__in=pilot_ids, phase=CostPhase.TRANSITION)
+        .order_by()
+        .values_list("pilot_id", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("pilot_id", "currency")
+    ):
+        totals[pilot_id].append((currency, total))
+    return totals

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gates.models import Gate, Readiness
-from portfolio.models import CostCategory, CostPhase, Decision, Outcome, Stage, Waiver
-from portfolio.selectors.dashboard import STALL_AGE_BANDS
+from portfolio.models import CostPhase, Decision, Outcome, Stage, Waiver
+from portfolio.selectors.dashboard import STALL_AGE_BANDS, cost_entries
 from portfolio.selectors.history import (
     PilotPast,
     PortfolioPast,
@@ -171,10 +171,6 @@ def figures_as_of(*, as_of: date, past: PortfolioPast | None = None) -> dict:
         counts[key] = gate_counts[key]
     counts["decision_due"] = None  # not kept for a past day
     costs = cost_totals_on(past.costs, [as_of])[0]
-    by_category = {
-        category: {phase: costs["by_category"][category][phase] for phase in CostPhase.values}
-        for category in CostCategory.values
-    }
     stopped = states[Stage.STOPPED]
     stop_reasons = [
         d
@@ -192,8 +188,8 @@ def figures_as_of(*, as_of: date, past: PortfolioPast | None = None) -> dict:
         "gates": gate_counts.get("gates") or _no_gates(),
         "gates_recorded_on": gate_counts.get("snapshot_on"),
         "gate_snapshot": gate_counts.get("raw", {}),
-        "costs": by_category,
-        "cost_rows": [(category.label, by_category[category]) for category in CostCategory],
+        "costs": cost_entries(costs["by_currency"]),
+        # Every currency together: the figures over time (board report period, exports).
         "cost_totals": {phase: costs["totals"][phase] or Decimal(0) for phase in CostPhase.values},
         "stop_reasons": stop_reasons,
         "open_waivers": waivers_open_on(as_of),

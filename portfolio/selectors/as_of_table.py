@@ -64,9 +64,12 @@ def pilots_as_of(ids: list[int], *, figures: dict) -> list[Pilot]:
     states = figures["ids"]
     pilots = (
         Pilot.objects.filter(id__in=ids)
-        .select_related("business_unit", "deployment_owner")
+        .select_related("business_unit", "deployment_owner", "decision_maker")
         .prefetch_related(
-            Prefetch("gate_statuses", queryset=GateStatus.objects.order_by("gate__number"))
+            Prefetch(
+                "gate_statuses",
+                queryset=GateStatus.objects.select_related("gate").order_by("gate__number"),
+            )
         )
         .in_bulk()
     )

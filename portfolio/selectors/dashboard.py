@@ -153,10 +153,13 @@ def pilot_table(*, as_of: date, sort: str = "title", **filters) -> QuerySet[Pilo
     pilots = pilots_filter(Pilot.objects.all(), as_of=as_of, **filters)
     return (
         with_stall_flags(pilots, as_of=as_of)
-        .select_related("business_unit", "deployment_owner")
+        .select_related("business_unit", "deployment_owner", "decision_maker")
         .annotate(stage_order=_stage_order())
         .prefetch_related(
-            Prefetch("gate_statuses", queryset=GateStatus.objects.order_by("gate__number"))
+            Prefetch(
+                "gate_statuses",
+                queryset=GateStatus.objects.select_related("gate").order_by("gate__number"),
+            )
         )
         .order_by(*fields)
     )
@@ -200,12 +203,7 @@ def dashboard_figures(*, as_of: date) -> dict:
     counts["stalled"] = sum(ages.values())
     post_launch = post_launch_value_counts()
     gate_counts = _gate_counts()
-    costs = _costs_by_category()
-    stop_reasons = list(
-        Decision.objects.filter(outcome=Outcome.STOP, pilot__stage=Stage.STOPPED)
-        .select_related("pilot")
-        .order_by("-decided_on", "-id")[:5]
-    )
+    costs = _costs_by_currency()
     past_end = counts["past_end"]
     return {
         "as_of": as_of,
@@ -217,12 +215,7 @@ def dashboard_figures(*, as_of: date) -> dict:
         ],
         "gates": gate_counts,
         "costs": costs,
-        "cost_rows": [(category.label, costs[category]) for category in CostCategory],
-        "cost_totals": {
-            phase: sum((by_phase[phase] for by_phase in costs.values()), Decimal(0))
-            for phase in CostPhase.values
-        },
-        "stop_reasons": stop_reasons,
+        "cost_totals": {entry["currency"]: entry["totals"] for entry in costs},
         "post_launch": post_launch,
         "open_waivers": open_waivers(),
         "decision_rate": round(100 * counts["past_end_decided"] / past_end) if past_end else None,
@@ -243,16 +236,53 @@ def _gate_counts() -> dict[str, dict[str, int]]:
     return gate_counts
 
 
-def _costs_by_category() -> dict[str, dict[str, Decimal]]:
-    """Cost totals per category and phase: one grouped scan of the cost lines."""
-    costs = {
-        category: dict.fromkeys(CostPhase.values, Decimal(0)) for category in CostCategory.values
-    }
-    for category, phase, total in (
-        CostLine.objects.order_by().values_list("category", "phase").annotate(total=Sum("amount"))
+def _costs_by_currency() -> list[dict]:
+    """Cost totals per currency, category and phase: one grouped scan of the cost lines."""
+    by_currency: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for currency, category, phase, total in (
+        CostLine.objects.order_by()
+        .values_list("currency", "category", "phase")
+        .annotate(total=Sum("amount"))
     ):
-        costs[category][phase] = total
-    return costs
+        by_currency.setdefault(currency, {}).setdefault(category, {})[phase] = total
+    return cost_entries(by_currency)
+
+
+def cost_entries(by_currency: dict) -> list[dict]:
+    """{currency: {category: {phase: total}}} as the dashboard shows it. Amounts in
+    different currencies are never added together: each currency is its own entry,
+    {"currency", "by_category": {category: {phase: total}}, "rows": [(label, {phase:
+    total})], "totals": {phase: total}}, in the order of their codes."""
+    entries = []
+    for currency, given in sorted(by_currency.items()):
+        costs = {
+            category: {
+                phase: given.get(category, {}).get(phase) or Decimal(0)
+                for phase in CostPhase.values
+            }
+            for category in CostCategory.values
+        }
+        entries.append(
+            {
+                "currency": currency,
+                "by_category": costs,
+                "rows": [(category.label, costs[category]) for category in CostCategory],
+                "totals": {
+                    phase: sum((by_phase[phase] for by_phase in costs.values()), Decimal(0))
+                    for phase in CostPhase.values
+                },
+            }
+        )
+    return entries
+
+
+def stop_decisions() -> QuerySet[Decision]:
+    """The decisions that stopped the pilots now stopped, latest first: every reason."""
+    return (
+        Decision.objects.filter(outcome=Outcome.STOP, pilot__stage=Stage.STOPPED)
+        .select_related("pilot", "pilot__business_unit", "decided_by")
+        .order_by("-decided_on", "-id")
+    )
 
 
 def _scaled_with_open_waivers(*, due_before: date | None = None) -> Q:

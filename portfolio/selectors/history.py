@@ -94,6 +94,7 @@ class CostEvent:
     phase: str
     category: str
     amount: Decimal | None  # None: the line was removed
+    currency: str = "EUR"
 
 
 @dataclass
@@ -152,7 +153,7 @@ def _without_changes_fill(pilots: dict[int, PilotPast]) -> None:
 def _cost_events() -> list[CostEvent]:
     """Each cost line's versions, oldest first, dated by the day they were written."""
     rows = CostLine.history.order_by("history_date", "history_id").values_list(
-        "id", "pilot_id", "history_date", "history_type", "phase", "category", "amount"
+        "id", "pilot_id", "history_date", "history_type", "phase", "category", "amount", "currency"
     )
     return [
         CostEvent(
@@ -162,14 +163,18 @@ def _cost_events() -> list[CostEvent]:
             phase=phase,
             category=category,
             amount=None if kind == "-" else amount,
+            currency=currency,
         )
-        for line_id, pilot_id, written, kind, phase, category, amount in rows
+        for line_id, pilot_id, written, kind, phase, category, amount, currency in rows
     ]
 
 
 def cost_totals_on(costs: list[CostEvent], days: list[date]) -> list[dict]:
     """For each of `days` (ascending), the cost lines as they stood at its end:
-    {"by_category": {category: {phase: total}}, "totals": {phase: total}}."""
+    {"by_category": {category: {phase: total}}, "totals": {phase: total}, "by_currency":
+    {currency: {category: {phase: total}}}} (by_category and totals add every currency
+    together: the figures over time assume one currency; the dashboard reads
+    by_currency)."""
     lines: dict[int, CostEvent] = {}
     result, i = [], 0
     for day in days:
@@ -182,10 +187,14 @@ def cost_totals_on(costs: list[CostEvent], days: list[date]) -> list[dict]:
             i += 1
         by_category: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         totals: dict[str, Decimal] = defaultdict(Decimal)
+        by_currency: dict[str, dict] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(Decimal))
+        )
         for line in lines.values():
             by_category[line.category][line.phase] += line.amount
             totals[line.phase] += line.amount
-        result.append({"by_category": by_category, "totals": totals})
+            by_currency[line.currency][line.category][line.phase] += line.amount
+        result.append({"by_category": by_category, "totals": totals, "by_currency": by_currency})
     return result
 
 

@@ -3,6 +3,7 @@ month's last day (or the period's end), from the portfolio's past."""
 
 import calendar
 from datetime import date, timedelta
+from decimal import Decimal
 
 from portfolio.models import (
     Outcome,
@@ -59,6 +60,7 @@ def portfolio_trends(*, start: date, end: date, past: PortfolioPast | None = Non
     past = past or portfolio_past()
     months = month_points(start, end)
     costs = cost_totals_on(past.costs, [last for _, last in months])
+    currency, others = _cost_currency(costs)
     points = []
     for (first, last), cost in zip(months, costs, strict=True):
         states = states_on(past, last)
@@ -81,11 +83,33 @@ def portfolio_trends(*, start: date, end: date, past: PortfolioPast | None = Non
                 "went_live": len(live_days),
                 "measured_value": counts["measured_value"],
                 "in_production": counts[Stage.IN_PRODUCTION],
-                "cost_transition": cost["totals"]["transition"],
-                "cost_pilot": cost["totals"]["pilot"],
+                "cost_transition": _in(cost, currency, "transition"),
+                "cost_pilot": _in(cost, currency, "pilot"),
+                "cost_currency": currency,
+                "cost_other_currencies": others,
             }
         )
     return points
+
+
+def _cost_currency(costs: list[dict]) -> tuple[str, list[str]]:
+    """The currency the cost trend is drawn in (the one with the most cost at the end
+    of the period; amounts are never converted nor added across currencies) and the
+    others, left out of the trend."""
+    totals: dict[str, Decimal] = {}
+    for currency, by_category in (costs[-1]["by_currency"] if costs else {}).items():
+        totals[currency] = sum(
+            (sum(phases.values(), Decimal(0)) for phases in by_category.values()), Decimal(0)
+        )
+    if not totals:
+        return "EUR", []
+    main = max(sorted(totals), key=lambda code: totals[code])
+    return main, sorted(code for code in totals if code != main)
+
+
+def _in(cost: dict, currency: str, phase: str) -> Decimal:
+    by_category = cost["by_currency"].get(currency, {})
+    return sum((phases.get(phase, Decimal(0)) for phases in by_category.values()), Decimal(0))
 
 
 TREND_FIGURES = {

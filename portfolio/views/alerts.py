@@ -39,7 +39,7 @@ def alerts_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         digest_opt_out(user=user)
     return render(
-        request, "alerts/unsubscribe.html", {"user": user, "done": request.method == "POST"}
+        request, "alerts/unsubscribe.html", {"recipient": user, "done": request.method == "POST"}
     )
 
 

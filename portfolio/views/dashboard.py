@@ -8,14 +8,16 @@ from django.core.paginator import Paginator
 from django.http import (
     HttpRequest,
     HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
 )
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
+from django_htmx.http import push_url
 from rules import has_perm
 
-from gates.models import GATE_KEYS
 from portfolio.charts import dashboard_charts
 from portfolio.forms import (
     AsOfForm,
@@ -26,7 +28,11 @@ from portfolio.models import Pilot
 from portfolio.report_pdf import board_report_pdf_bytes
 from portfolio.selectors.as_of import figures_as_of
 from portfolio.selectors.as_of_table import pilot_ids_as_of, pilots_as_of, stall_rows_as_of
-from portfolio.selectors.dashboard import dashboard_figures, pilot_table
+from portfolio.selectors.dashboard import (
+    dashboard_figures,
+    pilot_table,
+    stop_decisions,
+)
 from portfolio.selectors.history import kept
 from portfolio.selectors.period import board_period
 from portfolio.selectors.stalls import stall_list, stall_row
@@ -34,6 +40,10 @@ from portfolio.selectors.trends import last_months, portfolio_over_time
 from portfolio.trend_charts import trend_charts
 
 PAGE_SIZE = 25
+DEFAULT_SORT = "title"
+STOPS_PAGE_SIZE = 10
+# The filters shown without opening "More filters".
+MAIN_FILTERS = ("q", "stage", "business_unit", "state")
 
 
 def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
@@ -49,9 +59,37 @@ def _past_page(request: HttpRequest, filters: dict, as_of: date):
     return figures, page, stall_rows_as_of(figures, limit=10)
 
 
+def _clean_query(request: HttpRequest) -> str | None:
+    """The query string without its empty parameters (nor the default sort), or None
+    when it has none: a shared link carries only the filters in force."""
+    pairs = list(request.GET.lists())
+    given = [
+        (key, value)
+        for key, values in pairs
+        for value in values
+        if value and (key, value) != ("sort", DEFAULT_SORT)
+    ]
+    if len(given) == sum(len(values) for _, values in pairs):
+        return None
+    return urlencode(given)
+
+
+def _filter_fields(form: PilotFilterForm) -> tuple[list, list, bool]:
+    """The filter fields shown at once, those behind "More filters", and whether one
+    of the latter is in force (the section then opens)."""
+    main = [form[name] for name in MAIN_FILTERS]
+    more = [field for field in form if field.name not in MAIN_FILTERS]
+    return main, more, any(field.value() for field in more if field.name != "sort")
+
+
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    clean = _clean_query(request)
+    if clean is not None and not request.htmx:
+        return HttpResponseRedirect(f"{request.path}?{clean}" if clean else request.path)
+    if clean is not None:  # an htmx form sends its empty fields: the links leave them out
+        request.GET = QueryDict(clean)
     as_of_form = AsOfForm(request.GET or None)
     as_of = as_of_form.day()
     form = PilotFilterForm(request.GET or None)
@@ -62,18 +100,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         figures = stalls = None
         pilots = Paginator(pilot_table(as_of=as_of, **form.filters()), PAGE_SIZE)
         page = pilots.get_page(request.GET.get("page"))
+    main_filters, more_filters, more_open = _filter_fields(form)
     context = {
         "form": form,
+        "main_filters": main_filters,
+        "more_filters": more_filters,
+        "more_open": more_open,
         "as_of_form": as_of_form,
         "as_of_query": f"as_of={as_of.isoformat()}&" if in_the_past else "",
         "in_the_past": in_the_past,
         "page": page,
         "rows": [(pilot, pilot.days_in_stage(as_of)) for pilot in page],
-        "gate_keys": GATE_KEYS,
         "can_propose": has_perm("portfolio.add_pilot", request.user),
     }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "portfolio/dashboard.html#pilot-table", context)
+        if clean is not None:
+            response = push_url(response, f"{request.path}?{clean}" if clean else request.path)
     else:
         figures = figures or dashboard_figures(as_of=as_of)
         context["figures"], context["charts"] = (
@@ -87,6 +130,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         over_time = portfolio_over_time(start=start, end=end, as_of=as_of)
         context["trends"] = trend_charts(over_time["points"])
         context["cohorts"] = over_time["cohorts"]
+        stops = Paginator(stop_decisions(), STOPS_PAGE_SIZE)
+        context["stops"] = stops.get_page(request.GET.get("stops"))
         response = render(request, "portfolio/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

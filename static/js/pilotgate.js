@@ -5,3 +5,17 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// On a phone a wide table scrolls inside its own box (static/css/pilotgate.css): the
+// keyboard must reach it too, so a table that overflows becomes focusable. Tables in a
+// .table-scroll box are focusable through it already.
+function focusableWideTables() {
+  document.querySelectorAll("table").forEach((table) => {
+    if (!table.closest(".table-scroll") && table.scrollWidth > table.clientWidth) {
+      table.tabIndex = 0;
+    }
+  });
+}
+focusableWideTables();
+window.addEventListener("resize", focusableWideTables);
+document.addEventListener("htmx:afterSettle", focusableWideTables);

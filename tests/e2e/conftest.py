@@ -17,6 +17,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+# axe-core, from the npm package pinned in tests/e2e/package.json (`npm ci --prefix tests/e2e`).
+AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 # Without these, Chromium keeps trying to reach Google's hosts from a closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -77,3 +79,22 @@ def sign_in(page, live_server, email: str, password: str) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the page shown, one line each: rule, impact, where.
+
+    The script is evaluated through the DevTools protocol, which the page's
+    Content-Security-Policy does not govern: the policy stays as users get it.
+    """
+    if not AXE_SCRIPT.exists():
+        # A skip, like a missing Chromium: in CI (`CI` set) it is a failure.
+        pytest.skip(f"no axe-core at {AXE_SCRIPT}: run `npm ci --prefix tests/e2e`")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8") + "\n;undefined")
+    results = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in results["violations"]
+    ]

@@ -47,15 +47,16 @@ def test_an_executive_filters_the_dashboard_and_follows_a_figure(
         "document.querySelectorAll('#pilots table.pilots tbody tr').length === 1"
     )
 
-    # then
+    # then: the link carries the filter in force, not the empty ones
     assert table_titles(page) == ["Dead end"]
-    assert page.locator(".figures").is_visible()  # the page was not reloaded away
+    assert page.url == f"{live_server.url}/?stage=stopped"
+    assert page.locator(".figures-primary").is_visible()  # the page was not reloaded away
     screenshot(page, "filtered")
 
     # when: the stalled figure is followed
     page.goto(f"{live_server.url}/")
-    page.click("a.figure:has-text('stalled')")
-    page.wait_for_url("**/?state=stalled*")
+    page.click("a.figure:has-text('stalled or drifting')")
+    page.wait_for_url("**/?state=stalling*")
 
     # then: the pilots behind the figure
     assert table_titles(page) == ["Stuck assistant"]
@@ -71,6 +72,7 @@ def test_the_filters_work_with_javascript_off(browser, live_server, portfolio, s
         page.select_option("#id_stage", "proposed")
         page.click("#pilots form button[type=submit]")
         page.wait_for_url("**/?*stage=proposed*")
+        assert page.url == f"{live_server.url}/?stage=proposed#pilots"
 
         assert table_titles(page) == ["Fresh idea"]
         screenshot(page, "no-javascript")

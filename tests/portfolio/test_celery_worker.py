@@ -102,9 +102,9 @@ def test_it_sends_the_weekly_alerts_through_a_real_worker_once(
         "erin@example.com",
     ]
     [alert] = smtp_server.to("alice@example.com")
-    assert alert["Subject"] == "Pilotgate, week 2026-W23: 2 stalled pilots you own need a decision"
+    assert alert["Subject"] == "Pilotgate: 2 stalled pilots you own need a decision"
     [digest] = smtp_server.to("erin@example.com")
-    assert digest["Subject"].startswith("Pilotgate portfolio digest, week 2026-W23: 3 stalled")
+    assert digest["Subject"] == "Pilotgate: 4 pilots stalled or drifting, 3 decisions overdue"
 
     # when: the weekly task runs again, on Monday and on Wednesday
     send_stall_alerts_task.delay(MONDAY)

@@ -17,6 +17,8 @@ from portfolio.models import AlertDelivery, DeliveryStatus, DigestOptOut, Snooze
 from portfolio.services.alert_links import snooze_create
 from portfolio.services.alerts import alert_delivery_send, stall_alerts_plan, stall_alerts_send
 from portfolio.services.lifecycle import decision_record
+from portfolio.services.parts import cost_line_add
+from portfolio.services.pilots import pilot_update
 from tests.conftest import run_at_once, sqlite_cannot
 from tests.factories import UserFactory, criterion_meet, make_awaiting_pilot, reviewer
 
@@ -58,9 +60,7 @@ def test_it_sends_each_owner_one_alert_with_only_their_own_pilots(stall_portfoli
         "erin@example.com",
     ]
     [alert] = smtp_server.to("alice@example.com")
-    assert alert["Subject"] == (
-        "Pilotgate, week 2026-W23: 2 stalled pilots you own need a decision"
-    )
+    assert alert["Subject"] == "Pilotgate: 2 stalled pilots you own need a decision"
     text = text_of(alert)
     assert "1. Contact-centre assistant (Customer service)\n" in text
     assert "Stalled: awaiting a decision for 142 days, since 10 January 2026." in text
@@ -68,13 +68,14 @@ def test_it_sends_each_owner_one_alert_with_only_their_own_pilots(stall_portfoli
         "Warning signals: Decision deferred twice or more; "
         "Open objections from two or more functions; Almost ready for too long"
     ) in text
-    assert "- 2. Production data: Data privacy compliance (Legal: objection to resolve)" in text
-    assert "- 3. Workflow integration: Integration stability (IT: objection to resolve)" in text
+    # what blocks it, one line a gate: who is expected to act, and how
     assert (
-        "- 4. Value measurement: Baseline measured before the pilot (Deployment owner: evidence)"
-        in text
-    )
-    assert "- 2. Production data: Security clearance (Security: evidence and sign-off)" in text
+        "- 2. Production data: 4 criteria open, waiting for Data (evidence, sign-off), "
+        "Security (evidence, sign-off), Legal (objection to resolve)\n"
+    ) in text
+    assert "- 3. Workflow integration: 4 criteria open, waiting for IT (evidence, " in text
+    assert "- 4. Value measurement: 4 criteria open, waiting for Deployment owner (" in text
+    assert "Security clearance" not in text  # a gate's summary, not each criterion
     assert f"Open the pilot: {SITE}/pilots/{p.stalled.id}/" in text
     assert f"{SITE}/alerts/snooze/" in text
     assert "2. Cost-anomaly model (Finance) - NEW THIS WEEK" in text
@@ -83,23 +84,24 @@ def test_it_sends_each_owner_one_alert_with_only_their_own_pilots(stall_portfoli
     assert "Knowledge search" not in text  # decided
     html = html_of(alert)
     assert f'<a href="{SITE}/pilots/{p.stalled.id}/">Contact-centre assistant</a>' in html
-    assert "Data privacy compliance" in html
+    assert "<strong>2. Production data</strong>: 4 criteria open, waiting for Data" in html
     [bob_alert] = smtp_server.to("bob@example.com")
-    assert bob_alert["Subject"] == (
-        "Pilotgate, week 2026-W23: 1 drifting pilot you own needs a decision"
-    )
+    assert bob_alert["Subject"] == "Pilotgate: 1 drifting pilot you own needs a decision"
     assert "Drifting: still piloting 4 days after its planned end, 28 May 2026." in text_of(
         bob_alert
     )
     assert "Contact-centre assistant" not in text_of(bob_alert)
 
 
-def test_it_sends_each_executive_one_digest_grouped_by_unit_worst_first(
+def test_it_opens_the_digest_with_the_decisions_overdue_then_the_drifting_by_unit(
     stall_portfolio, smtp_server
 ):
     # given
     p = stall_portfolio
     UserFactory(email="frank@example.com", name="Frank Executive", role="executive")
+    pilot_update(pilot=p.stalled, decision_maker=UserFactory(name="Dora Decider"))
+    cost_line_add(pilot=p.stalled, category="integration", phase="transition", amount=45000)
+    cost_line_add(pilot=p.stalled, category="data", phase="transition", amount=3000, currency="USD")
 
     # when
     stall_alerts_send(as_of=MONDAY)
@@ -107,33 +109,67 @@ def test_it_sends_each_executive_one_digest_grouped_by_unit_worst_first(
     # then
     [digest] = smtp_server.to("erin@example.com")
     assert len(smtp_server.to("frank@example.com")) == 1
-    assert digest["Subject"] == (
-        "Pilotgate portfolio digest, week 2026-W23: 3 stalled, 1 drifting, 2 new this week"
-    )
+    assert digest["Subject"] == "Pilotgate: 4 pilots stalled or drifting, 3 decisions overdue"
     text = text_of(digest)
-    assert "3 stalled pilots (awaiting a decision for more than 60 days), 1 drifting" in text
-    assert "2 of them new this week, 1 without a deployment owner" in text
-    assert "NOBODY OWNS THESE (no deployment owner named):\n- Invoice matching (Finance)" in text
-    # Customer service holds the worst pilot (since January), so it comes first.
+    assert "3 decisions overdue (pilots awaiting a decision for more than 60 days)" in text
+    assert "1 pilot drifting (still piloting past the planned end); 1 without a deployment" in text
+    assert "This is your first Pilotgate digest" in text
+    assert "NEW" not in text  # new only against a digest this executive got
+    # the decisions overdue first, worst first, with who decides and what is at stake
     order = [
-        "CUSTOMER SERVICE (2)",
-        "* Contact-centre assistant\n",
-        "* Claims triage - NEW THIS WEEK",
-        "FINANCE (2)",
-        "* Invoice matching\n",
-        "* Cost-anomaly model - NEW THIS WEEK",
+        "DECISIONS OVERDUE (3)",
+        "1. Contact-centre assistant (Customer service)\n"
+        "   Decision maker: Dora Decider; waiting 142 days; "
+        "transition cost at stake: 45,000 EUR and 3,000 USD",
+        "2. Invoice matching (Finance)\n"
+        "   Decision maker: NOBODY NAMED; waiting 120 days; transition cost at stake: not costed",
+        "3. Cost-anomaly model (Finance)\n   Decision maker: Alice",
+        "NOBODY OWNS THESE (no deployment owner named):\n- Invoice matching (Finance)",
+        "DRIFTING, BY UNIT (1)",
+        "Customer service (1)\n* Claims triage: 4 days past its planned end; owner Bob",
     ]
     positions = [text.index(part) for part in order]
     assert positions == sorted(positions)
-    assert "Owner: NONE" in text
+    assert "SINCE YOUR LAST DIGEST" not in text
     assert "Meeting notes" not in text and "Knowledge search" not in text
     assert f"{SITE}/pilots/{p.unowned.id}/" in text
     assert f"The portfolio dashboard: {SITE}/" in text
     html = html_of(digest)
-    assert "<h2>Customer service (2)</h2>" in html
-    assert '<span class="new">new this week</span>' in html
+    assert "<h2>Decisions overdue (3)</h2>" in html
+    assert "<h3>Customer service (1)</h3>" in html
     assert digest["List-Unsubscribe"].strip().startswith(f"<{SITE}/alerts/unsubscribe/")
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_it_says_what_changed_since_the_last_digest_the_executive_got(
+    stall_portfolio, smtp_server, executive
+):
+    # given: last week's digest went out; this week one pilot is decided, one new stalls
+    p = stall_portfolio
+    stall_alerts_send(as_of=MONDAY)
+    smtp_server.messages.clear()
+    decision_record(
+        pilot=p.stalled_new, outcome="stop", by=executive, rationale="No value", on=date(2026, 6, 3)
+    )
+    late = make_awaiting_pilot(
+        owner=p.stalled.deployment_owner, entered_on=date(2026, 4, 6), title="Late reader"
+    )
+    newcomer = UserFactory(email="nina@example.com", name="Nina New", role="executive")
+
+    # when
+    stall_alerts_send(as_of=date(2026, 6, 8))
+
+    # then: the change is relative to the previous digest that executive got
+    text = text_of(smtp_server.to("erin@example.com")[0])
+    assert "This is your first" not in text
+    assert "SINCE YOUR LAST DIGEST (1 June 2026)" in text
+    assert "Newly stalled or drifting: Late reader (stalled)." in text
+    assert "Cleared: Cost-anomaly model (Finance)." in text
+    assert "Decided: Cost-anomaly model: Stop, 3 Jun by Erin Executive." in text
+    assert f"{late.title} ({late.business_unit.name}) - NEW\n" in text
+    first = text_of(smtp_server.to(newcomer.email)[0])
+    assert "This is your first Pilotgate digest" in first
+    assert "SINCE YOUR LAST DIGEST" not in first
 
 
 def test_it_sends_nobody_else(stall_portfolio, smtp_server, charlie):
@@ -258,7 +294,7 @@ def test_it_leaves_a_snoozed_pilot_out_of_the_owner_alert_and_shows_it_in_the_di
     assert "Contact-centre assistant" not in alert
     assert "Cost-anomaly model" in alert
     digest = text_of(smtp_server.to("erin@example.com")[0])
-    assert "* Contact-centre assistant\n  Stalled: awaiting a decision for 142 days" in digest
+    assert "1. Contact-centre assistant (Customer service)\n" in digest
     assert (
         "Owner's alert snoozed by Alice Owner until 20 June 2026: Waiting for the legal opinion"
     ) in digest
@@ -311,15 +347,21 @@ def test_it_sends_each_email_in_a_number_of_queries_that_does_not_grow_with_pilo
     assert counts["alice"] == counts["bob"]
     assert counts["erin"] <= counts["bob"]
 
-    # when: the digest of a bigger portfolio, the next week
-    for n in range(5):
-        make_awaiting_pilot(owner=bob, entered_on=date(2026, 1, 1), title=f"More {n}")
+    # when: the digests of the next two weeks (each after a previous one), the
+    # second of a bigger portfolio
     [*_, digest_id] = stall_alerts_plan(as_of=date(2026, 6, 8))
     with CaptureQueriesContext(connection) as queries:
         alert_delivery_send(delivery_id=digest_id)
+    second = len(queries)
+    for n in range(5):
+        make_awaiting_pilot(owner=bob, entered_on=date(2026, 1, 1), title=f"More {n}")
+    [*_, digest_id] = stall_alerts_plan(as_of=date(2026, 6, 15))
+    with CaptureQueriesContext(connection) as queries:
+        alert_delivery_send(delivery_id=digest_id)
 
-    # then
-    assert len(queries) == counts["erin"]
+    # then: a digest that reports changes asks two more queries, whatever their number
+    assert second == counts["erin"] + 2
+    assert len(queries) == second
 
 
 def test_it_lists_who_would_get_what_on_a_dry_run_and_sends_nothing(
@@ -335,12 +377,10 @@ def test_it_lists_who_would_get_what_on_a_dry_run_and_sends_nothing(
 
     # then
     assert capsys.readouterr().out.splitlines() == [
-        "alice@example.com: Owner stall alert: "
-        "Pilotgate, week 2026-W23: 2 stalled pilots you own need a decision",
-        "bob@example.com: Owner stall alert: "
-        "Pilotgate, week 2026-W23: 1 drifting pilot you own needs a decision",
+        "alice@example.com: Owner stall alert: Pilotgate: 2 stalled pilots you own need a decision",
+        "bob@example.com: Owner stall alert: Pilotgate: 1 drifting pilot you own needs a decision",
         "erin@example.com: Executive portfolio digest: "
-        "Pilotgate portfolio digest, week 2026-W23: 3 stalled, 1 drifting, 2 new this week",
+        "Pilotgate: 4 pilots stalled or drifting, 3 decisions overdue",
         "3 email(s) for week 2026-W23; none sent.",
     ]
     assert smtp_server.messages == []

@@ -40,7 +40,7 @@ def test_it_warns_an_owner_of_evidence_expiring_within_30_days(alice, bob, smtp_
     assert smtp_server.recipients() == ["alice@example.com"]
     [alert] = smtp_server.to("alice@example.com")
     assert alert["Subject"] == (
-        "Pilotgate, week 2026-W53: evidence to re-confirm on pilots you own"
+        "Pilotgate: evidence to re-confirm on pilots you own"
     )
     text = text_of(alert)
     assert "EXPIRING WITHIN 30 DAYS" in text

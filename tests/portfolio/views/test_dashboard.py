@@ -103,7 +103,7 @@ def test_it_answers_the_board_questions(alice_client, portfolio):
     assert counts["in_production"] == 1
     assert counts["measured_value"] == 1
     assert counts["past_end"] == 1
-    assert response.context["figures"]["cost_totals"]["transition"] == 45000
+    assert response.context["figures"]["cost_totals"]["EUR"]["transition"] == 45000
     content = response.content.decode()
     assert "Value below target" in content  # the stop's recorded reason
     assert "Stuck assistant" in content and "Late forecaster" in content
@@ -251,7 +251,11 @@ def test_it_paginates_the_pilot_table(alice_client, alice):
 def test_it_shows_gates_with_a_symbol_and_text_not_colour_alone(alice_client, portfolio):
     content = alice_client.get(reverse("dashboard"), {"stage": "proposed"}).content.decode()
 
-    assert '<td class="gate gate-open"><span aria-hidden="true">○</span> Open</td>' in content
+    assert (
+        '<li class="mark gate-open" title="Business ownership: Open">'
+        '<span aria-hidden="true">○</span>'
+        '<span class="visually-hidden">Business ownership: Open</span></li>'
+    ) in content
 
 
 def dashboard_queries(client, **params) -> int:
