@@ -9,34 +9,54 @@ from portfolio.models import Pilot
 
 
 class EvidenceForm(forms.Form):
+    # Each is optional on its own; the evidence needs one of the three at least.
     text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+        label="Text (a text, a link or a file is needed)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
     )
-    link = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    link = forms.URLField(
+        label="Link (or a text or a file)", required=False, max_length=500, assume_scheme="https"
+    )
     file = forms.FileField(
+        label="File (or a text or a link)",
         required=False,
         help_text="PDF, image, Office document, CSV or text; at most 10 MB.",
     )
 
 
 class EvidenceReviewForm(forms.Form):
-    verdict = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
+    # No verdict chosen beforehand: the reviewer picks one.
+    verdict = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("reject", "Reject")], widget=forms.RadioSelect
+    )
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+        label="Comment (needed to reject)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
     )
 
 
 class SignOffForm(forms.Form):
-    verdict = forms.ChoiceField(choices=Verdict.choices)
+    verdict = forms.ChoiceField(choices=Verdict.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+        label="Comment (needed for an objection)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
     )
 
 
-
-def checklist_with_forms(user, pilot: Pilot, failed: tuple | None = None) -> list[ChecklistGate]:
+def checklist_with_forms(
+    user, pilot: Pilot, failed: tuple | None = None, *, open_gate: str = ""
+) -> list[ChecklistGate]:
     """The gate checklist with the forms the user may use on each criterion: fresh
-    ones, except `failed` ((kind, object id), bound form) shown with its errors."""
+    ones, except `failed` ((kind, object id), bound form) shown with its errors.
+
+    The gate `open_gate` (a key) is shown unfolded, alone; without it, every gate not
+    yet settled is."""
     failed_key, failed_form = failed or (None, None)
 
     def form(kind: str, obj_id: int, form_class):
@@ -55,4 +75,8 @@ def checklist_with_forms(user, pilot: Pilot, failed: tuple | None = None) -> lis
                 for evidence in item.evidence:
                     if evidence.status == EvidenceStatus.PENDING:
                         evidence.review_form = form("review", evidence.id, EvidenceReviewForm)
+    if open_gate not in {group.gate.key for group in checklist}:
+        open_gate = ""
+    for group in checklist:
+        group.is_open = group.gate.key == open_gate if open_gate else not group.settled
     return checklist

@@ -21,7 +21,7 @@ from portfolio.models import (
     SuccessMetric,
     User,
 )
-from portfolio.selectors.charter import pilot_charter_missing
+from portfolio.selectors.charter import pilot_charter_missing, pilot_start_missing
 from portfolio.services.lifecycle import pilot_stage_record
 from portfolio.services.parts import metric_set
 from portfolio.services.people import business_unit_get_or_create, user_get_or_create_by_email
@@ -146,7 +146,7 @@ def pilots_import(
                 report.problems.extend(_problems_of(row.line, exc))
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
-            missing = pilot_charter_missing(pilot=pilot) if pilot.stage != Stage.PROPOSED else []
+            missing = _missing_for(pilot)
             if missing:
                 report.warnings.append(
                     Problem(
@@ -160,6 +160,16 @@ def pilots_import(
             transaction.set_rollback(True)
     report.problems.sort(key=lambda p: p.line)
     return report
+
+
+def _missing_for(pilot: Pilot) -> list[str]:
+    """What an imported pilot past its proposal lacks: the charter's answers, and for
+    a piloting one its dates (without a planned end it could never be seen drifting)."""
+    if pilot.stage == Stage.PROPOSED:
+        return []
+    if pilot.stage == Stage.PILOTING:
+        return pilot_start_missing(pilot=pilot)
+    return pilot_charter_missing(pilot=pilot)
 
 
 def _check_rows(rows: list[Row], today: date, report: ImportReport) -> dict[str, int]:
