@@ -5,24 +5,25 @@ from rules import has_perm
 
 from gates.models import EvidenceStatus, Verdict
 from gates.selectors import ChecklistGate, pilot_checklist
+from portfolio.lib.forms import needed
 from portfolio.models import Pilot
 
 
 class EvidenceForm(forms.Form):
     # Each is optional on its own; the evidence needs one of the three at least.
-    text = forms.CharField(
-        label="Text (a text, a link or a file is needed)",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        max_length=5000,
+    text = needed(
+        forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000),
+        "a text, a link or a file is needed",
     )
-    link = forms.URLField(
-        label="Link (or a text or a file)", required=False, max_length=500, assume_scheme="https"
+    link = needed(
+        forms.URLField(required=False, max_length=500, assume_scheme="https"),
+        "or a text or a file",
     )
-    file = forms.FileField(
-        label="File (or a text or a link)",
-        required=False,
-        help_text="PDF, image, Office document, CSV or text; at most 10 MB.",
+    file = needed(
+        forms.FileField(
+            required=False, help_text="PDF, image, Office document, CSV or text; at most 10 MB."
+        ),
+        "or a text or a link",
     )
 
 
@@ -31,21 +32,17 @@ class EvidenceReviewForm(forms.Form):
     verdict = forms.ChoiceField(
         choices=[("accept", "Accept"), ("reject", "Reject")], widget=forms.RadioSelect
     )
-    comment = forms.CharField(
-        label="Comment (needed to reject)",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        max_length=5000,
+    comment = needed(
+        forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000),
+        "needed to reject",
     )
 
 
 class SignOffForm(forms.Form):
     verdict = forms.ChoiceField(choices=Verdict.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(
-        label="Comment (needed for an objection)",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        max_length=5000,
+    comment = needed(
+        forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000),
+        "needed for an objection",
     )
 
 

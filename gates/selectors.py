@@ -63,8 +63,6 @@ def gate_readiness(
     return status, met, len(required)
 
 
-
-
 @dataclass(frozen=True)
 class Blocker:
     """An open criterion of a pilot, and who is expected to act on it."""

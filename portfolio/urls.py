@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from portfolio import accounts
 from portfolio.views import alerts, dashboard, editing, exports, health, my_work, pilot
@@ -10,7 +11,8 @@ admin.site.site_title = "Pilotgate"
 admin.site.index_title = "Portfolio and gate definitions"
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
+    path("", my_work.home, name="home"),
+    path("portfolio/", dashboard.dashboard, name="dashboard"),
     path("pilots.csv", exports.pilots_csv, name="pilots_csv"),
     path("export.json", exports.export_json, name="export_json"),
     path("report/", dashboard.board_report, name="board_report"),
@@ -45,7 +47,8 @@ urlpatterns = [
         name="pilot_risk_approve",
     ),
     path("", include("gates.urls")),
-    path("my/pilots/", my_work.my_pilots, name="my_pilots"),
+    path("my/", my_work.my_work_page, name="my_work"),
+    path("my/pilots/", RedirectView.as_view(pattern_name="my_work", permanent=True)),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -21,8 +21,6 @@ class Stage(models.TextChoices):
     RESEARCH = "research", "Research"
 
 
-
-
 class RiskTier(models.TextChoices):
     LOW = "low", "Low (fast track)"
     MEDIUM = "medium", "Medium"

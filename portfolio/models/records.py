@@ -157,6 +157,7 @@ class RiskApproval(ImmutableRecord):
         ]
         return ", ".join(dict.fromkeys(changed))
 
+
 class Waiver(ImmutableRecord):
     """A gate left open (or an objection overruled) at a Scale, on a named condition,
     with an owner and a date by which it must be closed. Recorded with its Scale, never

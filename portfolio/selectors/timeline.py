@@ -82,7 +82,6 @@ _NOT_SHOWN_OF = {
 _HISTORY_VERBS = {"+": "added", "~": "changed", "-": "removed"}
 
 
-
 def _pilot_history_rows(pilot: Pilot) -> list[tuple[type, list]]:
     """The historical rows of the pilot and of its parts, including parts since
     removed: one query per model, each in object then time order."""

@@ -199,7 +199,7 @@ def _condition_items(user: User) -> Iterable[WorkItem]:
             pilot_id=condition.pilot_id,
             pilot_title=condition.pilot.title,
             what=f"make permanent or withdraw: {condition.description}",
-            url=reverse("pilot_detail", args=[condition.pilot_id]) + "#conditions",
+            url=reverse("pilot_detail", args=[condition.pilot_id]) + "#part-conditions",
         )
 
 

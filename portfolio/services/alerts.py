@@ -106,8 +106,6 @@ def stall_alerts_send(*, as_of: date) -> Counter:
     return outcome
 
 
-
-
 def stall_alerts_preview(*, as_of: date) -> list[dict]:
     """Who would get which stall email this week, with its subject, writing nothing:
     the work is done in a transaction that is rolled back, and no email leaves."""

@@ -37,9 +37,7 @@ def pilot_new(request: HttpRequest) -> HttpResponse:
     form = PilotForm(request.POST or None, initial={"deployment_owner": request.user})
     pilot = None
     if request.method == "POST":
-        pilot = submit(
-            form, lambda version, **changes: pilot_create(by=request.user, **changes)
-        )
+        pilot = submit(form, lambda version, **changes: pilot_create(by=request.user, **changes))
     if pilot is not None:
         messages.success(
             request, "The pilot is proposed. Its charter needs three answers before it starts."
@@ -85,9 +83,7 @@ def _edit_done(
         editing.form = None if editing.error else form
         return _pilot_page(request, pilot_id, status=status, panel=panel, editing=editing)
     if request.htmx:
-        return _pilot_page(
-            request, pilot_id, panel=panel, editing=Editing(editing.kind, done=done)
-        )
+        return _pilot_page(request, pilot_id, panel=panel, editing=Editing(editing.kind, done=done))
     messages.success(request, done)
     return redirect(reverse("pilot_detail", args=[pilot_id]) + f"#{_anchor(editing.kind)}")
 
@@ -132,9 +128,7 @@ def charter_edit(request: HttpRequest, pilot_id: int) -> HttpResponse:
         partial(pilot_update, pilot=pilot, by=request.user),
     )
     done = "The charter is saved."
-    return _edit_done(
-        request, pilot_id, form=form, editing=editing, panel="charter", done=done
-    )
+    return _edit_done(request, pilot_id, form=form, editing=editing, panel="charter", done=done)
 
 
 @require_http_methods(["GET", "POST"])
@@ -151,9 +145,7 @@ def metric_edit(request: HttpRequest, pilot_id: int) -> HttpResponse:
         partial(metric_set, pilot=pilot, by=request.user),
     )
     done = "The success metric is saved."
-    return _edit_done(
-        request, pilot_id, form=form, editing=editing, panel="metric", done=done
-    )
+    return _edit_done(request, pilot_id, form=form, editing=editing, panel="metric", done=done)
 
 
 @require_POST

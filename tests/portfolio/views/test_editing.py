@@ -232,7 +232,7 @@ def test_it_refuses_dates_in_the_wrong_order_with_a_field_error(alice, pilot):
 
     assert response.status_code == 400
     assert "Planned end: The planned end comes before the pilot start." in response.content.decode()
-    assert Pilot.objects.get(pk=pilot.pk).pilot_start is None
+    assert Pilot.objects.get(pk=pilot.pk).pilot_start == pilot.pilot_start  # unchanged
 
 
 def test_the_second_of_two_editors_gets_the_current_values_not_an_overwrite(alice, bob, pilot):
@@ -673,5 +673,5 @@ def test_the_sections_take_the_same_queries_whatever_the_number_of_parts(alice):
 def test_executives_may_propose_and_reviewers_may_not_see_the_link(executive):
     other = UserFactory(email="rita@example.com", role=Role.REVIEWER, function="legal")
 
-    assert "Propose a pilot" in signed_in(executive).get(reverse("my_pilots")).content.decode()
-    assert "Propose a pilot" not in signed_in(other).get(reverse("my_pilots")).content.decode()
+    assert "Propose a pilot" in signed_in(executive).get(reverse("my_work")).content.decode()
+    assert "Propose a pilot" not in signed_in(other).get(reverse("my_work")).content.decode()

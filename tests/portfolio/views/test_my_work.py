@@ -198,12 +198,12 @@ def test_it_shows_the_page_from_the_navigation(client, portfolio, alice):
     pilot_update(pilot=portfolio["owned"], summary="x")
 
     # when
-    response = client.get(reverse("my_pilots"))
+    response = client.get(reverse("my_work"))
 
     # then
     content = response.content.decode()
     assert response.status_code == 200
-    assert f'href="{reverse("my_pilots")}"' in content
+    assert f'href="{reverse("my_work")}"' in content
     for title in ["Owned", "Delivered", "Decided", "Risk"]:
         assert title in content
     assert "Bob&#x27;s own" not in content
@@ -216,7 +216,7 @@ def test_it_shows_the_stall_badges(client, alice):
     )
     client.force_login(alice)
 
-    response = client.get(reverse("my_pilots"))
+    response = client.get(reverse("my_work"))
 
     assert '<span class="badge badge-stalled">Stalled</span>' in response.content.decode()
 
@@ -224,13 +224,13 @@ def test_it_shows_the_stall_badges(client, alice):
 def test_it_says_when_no_pilot_names_the_user(client, portfolio, charlie):
     client.force_login(charlie)
 
-    response = client.get(reverse("my_pilots"))
+    response = client.get(reverse("my_work"))
 
     assert "No pilot names you yet" in response.content.decode()
 
 
 def test_it_sends_anonymous_visitors_to_sign_in(client, db):
-    response = client.get(reverse("my_pilots"))
+    response = client.get(reverse("my_work"))
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
