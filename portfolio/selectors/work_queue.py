@@ -25,6 +25,7 @@ from portfolio.models import (
     User,
     Waiver,
 )
+from portfolio.stages import OPEN_STAGES
 
 # The stages in which a pilot collects evidence and sign-offs.
 GATED_STAGES = (Stage.PILOTING, Stage.AWAITING_DECISION, Stage.SCALING)
@@ -163,7 +164,8 @@ def _reviewer_items(user: User) -> Iterable[WorkItem]:
     of_function = Q(criterion__function=user.function)
     if user.function == Function.BUSINESS:  # evidence alone proves the function-less ones
         of_function |= Q(criterion__function="")
-    evidence = Evidence.objects.filter(pilot__stage__in=GATED_STAGES).select_related(
+    # Evidence given is reviewed whatever the stage, until the pilot closes.
+    evidence = Evidence.objects.filter(pilot__stage__in=OPEN_STAGES).select_related(
         "pilot", "criterion__gate"
     )
     seen = set()
