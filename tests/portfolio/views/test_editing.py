@@ -74,7 +74,42 @@ def test_it_proposes_a_pilot_with_its_creator_as_deployment_owner_by_default(ali
     assert (pilot.stage, pilot.deployment_owner) == (Stage.PROPOSED, alice)
     assert pilot.history.get().history_user == alice
     assert pilot.stage_changes.get().changed_by == alice
-    assert "Its charter needs three answers" in client.get(response.url).content.decode()
+    # the message names what is missing, no more: the owner is named here
+    message = client.get(response.url).content.decode()
+    assert (
+        "Before it starts, its charter must still answer: what success looks like (a success "
+        "metric with baseline and target); the path to production (at least one "
+        "path-to-production item); when it runs (a planned start and a planned end)."
+    ) in message
+
+
+def test_it_says_only_the_two_answers_missing_when_dates_are_given(alice, unit):
+    client = signed_in(alice)
+
+    response = client.post(
+        reverse("pilot_new"),
+        {"title": "Invoice matching", "business_unit": unit.id, "risk_tier": "medium",
+         "deployment_owner": alice.id, "pilot_start": "7 Oct 2026",
+         "pilot_end_planned": "2027-01-31"},
+    )  # fmt: skip
+
+    message = client.get(response.url).content.decode()
+    assert "three" not in message
+    assert "when it runs" not in message
+    assert "what success looks like" in message and "the path to production" in message
+    pilot = Pilot.objects.get(title="Invoice matching")
+    assert (str(pilot.pilot_start), str(pilot.pilot_end_planned)) == ("2026-10-07", "2027-01-31")
+
+
+def test_the_proposal_form_tells_what_is_required_and_what_is_needed_later(alice, unit):
+    text = signed_in(alice).get(reverse("pilot_new")).content.decode()
+
+    assert "---------" not in text
+    assert "Choose a person" in text and "Choose a business unit" in text
+    assert 'Title <small class="need required">(required)</small>' in text
+    assert 'Planned end <small class="need">(needed before the pilot starts)</small>' in text
+    assert 'placeholder="e.g. 7 Oct 2026"' in text
+    assert "(optional)" not in text.split("Planned end")[1].split("</label>")[0]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +121,7 @@ def test_it_proposes_a_pilot_with_its_creator_as_deployment_owner_by_default(ali
             {"pilot_start": "2026-06-01", "pilot_end_planned": "2026-05-01"},
             "Planned end: The planned end comes before the pilot start.",
         ),
-        ({"pilot_start": "2026-02-30"}, "Pilot start: Enter a valid date."),
+        ({"pilot_start": "2026-02-30"}, "Pilot start: Enter a date such as 7 Oct 2026."),
         ({"deployment_owner": "99999"}, "Select a valid choice."),
     ],
 )
@@ -402,7 +437,7 @@ def test_it_adds_a_part_and_redirects_to_its_section_without_javascript(alice, p
         ("path", {"kind": "teleport"}, "Kind: Select a valid choice."),
         ("kpis", {"horizon_months": "-1"}, "Horizon (months): Ensure this value is greater"),
         ("conditions", {"decision": "maybe"}, "Decision: Select a valid choice."),
-        ("readings", {"measured_on": "2026-13-01"}, "Measured on: Enter a valid date."),
+        ("readings", {"measured_on": "2026-13-01"}, "Measured on: Enter a date such as 7 Oct 2026."),
     ],
 )
 def test_it_refuses_bad_input_in_a_part_with_a_field_error(alice, pilot, kind, data, field_error):
