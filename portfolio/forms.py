@@ -7,6 +7,7 @@ from gates.models import GATE_KEYS
 from portfolio.lib.dates import BoundedDateField
 from portfolio.lib.display import shown
 from portfolio.lib.forms import needed
+from portfolio.lib.widgets import PeopleSelect
 from portfolio.models import (
     BusinessUnit,
     CostLine,
@@ -155,6 +156,7 @@ class DecisionForm(forms.Form):
                 required=False,
                 label="Owner (closes it)",
                 empty_label="Choose a person",
+                widget=PeopleSelect,
             )
             self.fields[f"{need.key}-due_on"] = BoundedDateField(required=False, label="Closed by")
 
@@ -206,6 +208,12 @@ class RiskApprovalForm(forms.Form):
 EMPTY_CHOICES = {User: "Choose a person", BusinessUnit: "Choose a business unit"}
 
 
+def _people_picker(field: forms.ModelChoiceField) -> PeopleSelect:
+    widget = PeopleSelect(attrs=field.widget.attrs)
+    widget.choices, widget.is_required = field.choices, field.required
+    return widget
+
+
 def _name_the_empty_choice(field: forms.Field) -> None:
     if isinstance(field, forms.ModelChoiceField):
         field.empty_label = EMPTY_CHOICES.get(field.queryset.model, "Choose one")
@@ -235,6 +243,7 @@ class PartForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField) and field.queryset.model is User:
                 field.queryset = _people()
+                field.widget = _people_picker(field)
             _name_the_empty_choice(field)
         for name, when in getattr(self, "needed", {}).items():
             needed(self.fields[name], when)

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from portfolio import accounts
-from portfolio.views import alerts, dashboard, editing, exports, health, my_work, pilot
+from portfolio.views import alerts, dashboard, editing, exports, health, my_work, people, pilot
 
 admin.site.site_header = "Pilotgate administration"
 admin.site.site_title = "Pilotgate"
@@ -48,6 +48,7 @@ urlpatterns = [
     ),
     path("", include("gates.urls")),
     path("my/", my_work.my_work_page, name="my_work"),
+    path("people/options/", people.people_options, name="people_options"),
     path("my/pilots/", RedirectView.as_view(pattern_name="my_work", permanent=True)),
     path(
         "accounts/login/",

@@ -437,7 +437,7 @@ def test_it_adds_a_part_and_redirects_to_its_section_without_javascript(alice, p
         ("path", {"kind": "teleport"}, "Kind: Select a valid choice."),
         ("kpis", {"horizon_months": "-1"}, "Horizon (months): Ensure this value is greater"),
         ("conditions", {"decision": "maybe"}, "Decision: Select a valid choice."),
-        ("readings", {"measured_on": "2026-13-01"}, "Measured on: Enter a date such as 7 Oct 2026."),
+        ("readings", {"measured_on": "2026-13-01"}, "Measured on: Enter a date such as 7 Oct"),
     ],
 )
 def test_it_refuses_bad_input_in_a_part_with_a_field_error(alice, pilot, kind, data, field_error):
@@ -710,3 +710,35 @@ def test_executives_may_propose_and_reviewers_may_not_see_the_link(executive):
 
     assert "Propose a pilot" in signed_in(executive).get(reverse("my_work")).content.decode()
     assert "Propose a pilot" not in signed_in(other).get(reverse("my_work")).content.decode()
+
+
+# The people pickers
+
+
+def test_a_people_picker_is_a_plain_select_with_a_search_box_for_htmx(alice, unit):
+    text = signed_in(alice).get(reverse("pilot_new")).content.decode()
+
+    assert (
+        '<span class="people-picker"><input type="search" class="people-search" name="q" hidden'
+        in text
+    )
+    assert 'hx-get="/people/options/"' in text and 'hx-target="next select"' in text
+    assert '<select name="deployment_owner"' in text
+
+
+def test_the_people_search_returns_the_matching_options(alice, bob, charlie):
+    client = signed_in(alice)
+
+    text = client.get(reverse("people_options"), {"q": "bo own"}, **HTMX).content.decode()
+
+    assert '<option value="">Choose a person</option>' in text
+    assert f'<option value="{bob.id}">Bob Owner</option>' in text
+    assert "Alice" not in text and "Charlie" not in text
+    nobody = client.get(reverse("people_options"), {"q": "zz<b>"}).content.decode()
+    assert "Nobody matches “zz&lt;b&gt;”" in nobody
+
+
+def test_the_people_search_needs_a_sign_in(client, db):
+    response = client.get(reverse("people_options"), {"q": "a"})
+
+    assert response.status_code == 302
