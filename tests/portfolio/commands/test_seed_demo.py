@@ -4,6 +4,7 @@ reference cases of docs/domain.md, and logins that work; it is repeatable and wr
 import re
 from collections import Counter, defaultdict
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -376,3 +377,10 @@ def test_it_gives_every_generated_decision_its_snapshot_and_some_scales_a_waiver
     waiver = Waiver.objects.select_related("decision").first()
     assert waiver.decision.outcome == Outcome.SCALE and waiver.gate.key == "governance"
     assert waiver.decision.snapshot["waivers"][0]["condition"] == waiver.condition
+
+
+def test_the_readme_names_exactly_the_logins_it_prints(demo):
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    named = set(re.findall(r"[\w.]+@pilotgate\.example", readme))
+
+    assert named == set(re.findall(r"\S+@pilotgate\.example", demo))
