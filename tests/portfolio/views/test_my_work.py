@@ -341,3 +341,18 @@ def test_it_shows_my_work_in_a_fixed_number_of_queries(client, alice, bob):
     # then: the same number of queries; the header's count reads nothing more
     assert page_queries(client) == few
     assert "Pilot 19" in client.get(reverse("my_work")).content.decode()
+
+
+def test_a_reviewers_pilot_names_their_own_task_first(alice):
+    legal = reviewer("legal")
+    pilot = make_chartered_pilot(owner=alice, title="Assistant")
+    privacy = Criterion.objects.get(text="Data privacy compliance")
+    evidence = evidence_submit(pilot=pilot, criterion=privacy, by=alice, text="DPIA")
+
+    assert [row.blocker for row in my_pilots(user=legal, as_of=AS_OF)] == [
+        "Legal evidence to review"
+    ]
+    evidence_review(evidence=evidence, by=legal, accept=True)
+    assert [row.blocker for row in my_pilots(user=legal, as_of=AS_OF)] == [
+        "Legal sign-off to give"
+    ]
