@@ -256,7 +256,8 @@ def test_it_groups_the_work_and_links_each_item_to_its_criterion(client, alice):
     # then
     assert '<h2 id="work-evidence_add-title">Evidence to add' in content
     link = f"/pilots/{pilot.id}/?open={first.gate.key}#criterion-{first.id}"
-    assert f'<a href="{link}"><strong>Assistant</strong>: {first.text}</a>' in content
+    assert '<li class="work-pilot"><strong>Assistant</strong>' in content
+    assert f'<a href="{link}" aria-label="Assistant: {first.text}">{first.text}</a>' in content
 
 
 def test_it_says_when_nothing_waits(client, charlie):
