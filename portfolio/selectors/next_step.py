@@ -100,7 +100,9 @@ def pilot_next_step(
     if pilot.stage not in OPEN_STAGES:
         return NextStep("")
     if pilot.stage == Stage.AWAITING_DECISION and has_perm("portfolio.decide_pilot", user, pilot):
-        return NextStep("Decide: record the stage-gate decision", _anchor(pilot, "#decision"))
+        return NextStep(
+            "Decide: record the stage-gate decision", _anchor(pilot, "?open=decision#decision")
+        )
     items = [item for group in checklist for item in group.items]
     step = _reviewer_step(user, pilot, items)
     if step is None and has_perm("portfolio.edit_pilot", user, pilot):

@@ -96,7 +96,7 @@ def _awaiting_decision(user: User, as_of: date) -> Iterable[WorkItem]:
             pilot_id=pilot.id,
             pilot_title=pilot.title,
             what=f"decide: awaiting decision for {pilot.days_in_stage(as_of)} days",
-            url=reverse("pilot_detail", args=[pilot.id]) + "#decision",
+            url=reverse("pilot_detail", args=[pilot.id]) + "?open=decision#decision",
         )
 
 
