@@ -100,6 +100,8 @@ rules.add_perm("portfolio.name_people", can_name_people)
 rules.add_perm("portfolio.lower_risk_tier", can_lower_risk_tier)
 # Open the charter form (each field then open to those who may change it).
 rules.add_perm("portfolio.edit_charter", can_edit_charter)
+# Import a pilot inventory from the upload page: executives and governance admins.
+rules.add_perm("portfolio.import_pilots", is_executive | is_governance_admin)
 
 # What a refused user tried, and why not: the 403 page and the services say the same.
 # Other apps add their own permissions' (gates/rules.py).
@@ -132,6 +134,10 @@ REFUSALS = {
         "lower this pilot's risk tier",
         "Lowering the risk tier of a started pilot is its risk owner's or an executive's "
         "act, with a reason.",
+    ),
+    "portfolio.import_pilots": (
+        "import a pilot inventory",
+        "Only executives and governance admins import an inventory.",
     ),
     "portfolio.edit_charter": (
         "change this pilot",

@@ -4,7 +4,17 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from portfolio import accounts
-from portfolio.views import alerts, dashboard, editing, exports, health, my_work, people, pilot
+from portfolio.views import (
+    alerts,
+    dashboard,
+    editing,
+    exports,
+    health,
+    imports,
+    my_work,
+    people,
+    pilot,
+)
 
 admin.site.site_header = "Pilotgate administration"
 admin.site.site_title = "Pilotgate"
@@ -14,9 +24,13 @@ urlpatterns = [
     path("", my_work.home, name="home"),
     path("portfolio/", dashboard.dashboard, name="dashboard"),
     path("pilots.csv", exports.pilots_csv, name="pilots_csv"),
+    path("pilots.xlsx", exports.pilots_xlsx, name="pilots_xlsx"),
     path("export.json", exports.export_json, name="export_json"),
     path("report/", dashboard.board_report, name="board_report"),
     path("pilots/new/", editing.pilot_new, name="pilot_new"),
+    path("pilots/import/", imports.pilot_import, name="pilot_import"),
+    path("pilots/import/confirm/", imports.pilot_import_confirm, name="pilot_import_confirm"),
+    path("pilots/import/template.xlsx", imports.import_template, name="import_template"),
     path("pilots/<int:pilot_id>/", pilot.pilot_detail, name="pilot_detail"),
     path("pilots/<int:pilot_id>/history/", pilot.pilot_history, name="pilot_history"),
     path("pilots/<int:pilot_id>/charter/edit/", editing.charter_edit, name="charter_edit"),

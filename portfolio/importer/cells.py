@@ -2,12 +2,13 @@
 numbers, email addresses."""
 
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import DecimalValidator, validate_email
 
+from portfolio.importer.dates import OrderUndecided, parse_date
 from portfolio.importer.reading import DATE_COLUMNS, EMAIL_COLUMNS, Problem, Row, column_key
 from portfolio.lib.dates import check_in_range
 from portfolio.models import (
@@ -26,6 +27,9 @@ STAGE_ALIASES = {
     "production": Stage.IN_PRODUCTION,
     "live": Stage.IN_PRODUCTION,
 }
+
+
+STAGES, TIERS = frozenset(Stage.values), frozenset(RiskTier.values)  # read once, not per row
 
 
 DIRECTION_ALIASES = {
@@ -63,26 +67,6 @@ METRIC_NUMBER = DecimalValidator(
 )
 
 
-# Spreadsheet programs save dates in these forms (day first outside ISO).
-DATE_FORMATS = [
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%d/%m/%Y",
-    "%d.%m.%Y",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-]
-
-
-def _parse_date(text: str) -> date:
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD")
-
-
 def _parse_decimal(text: str) -> Decimal:
     cleaned = text.replace("\u00a0", "").replace(" ", "")
     if "," in cleaned and "." not in cleaned:
@@ -105,8 +89,10 @@ def _parse_decimal(text: str) -> Decimal:
     return value
 
 
-def check_row(row: Row, today: date) -> list[Problem]:
-    """Turn the row's text into typed values, in place; return its problems."""
+def check_row(row: Row, today: date, date_order: str | None = None) -> list[Problem]:
+    """Turn the row's text into typed values, in place; return its problems. Slash and
+    dot dates are read in `date_order` (`importer.dates`); a workbook's date cells
+    come typed already."""
     problems = []
     v = row.values
 
@@ -122,17 +108,21 @@ def check_row(row: Row, today: date) -> list[Problem]:
     stage = STAGE_ALIASES.get(stage, stage)
     if not stage:
         bad("stage", "is empty")
-    elif stage not in Stage.values:
+    elif stage not in STAGES:
         bad("stage", f"unknown stage {v['stage']!r}; expected one of {', '.join(Stage.values)}")
     v["stage"] = stage
     tier = v.get("risk_tier", "").lower()
-    if tier and tier not in RiskTier.values:
+    if tier and tier not in TIERS:
         bad("risk_tier", f"unknown risk tier {v['risk_tier']!r}; expected low, medium or high")
     v["risk_tier"] = tier
     for column in DATE_COLUMNS:
+        if isinstance(v.get(column), date):
+            continue
         if v.get(column):
             try:
-                v[column] = _parse_date(v[column])
+                v[column] = parse_date(v[column], date_order)
+            except OrderUndecided:
+                v[column] = None  # the file is refused as a whole (`importer.dates`)
             except ValueError as exc:
                 bad(column, str(exc))
                 v[column] = None
@@ -160,6 +150,8 @@ def _check_text(row: Row) -> list[Problem]:
     the field it fills. The column keeps its text when refused, the row is refused."""
     problems = []
     for column, text in row.values.items():
+        if not isinstance(text, str):
+            continue  # a workbook's typed date
         if CONTROL_CHARACTER.search(text):
             problems.append(Problem(row.line, column, "contains a control character (such as NUL)"))
         elif len(text) > MAX_LENGTHS.get(column, MAX_CELL):

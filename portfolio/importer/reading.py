@@ -44,6 +44,9 @@ EMAIL_COLUMNS = {
 DATE_COLUMNS = ["stage_entered_on", "pilot_start", "pilot_end_planned"]
 
 
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the binary Excel 97-2003 format (an OLE file)
+
+
 @dataclass(frozen=True)
 class Problem:
     line: int
@@ -62,6 +65,14 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
+    read_from: str = ""  # a workbook's sheet
+    date_order: str = ""  # the order slash and dot dates were read in, if any
+    date_note: str = ""  # that order, and why, for the person
+
+    @property
+    def flagged(self) -> list[Problem]:
+        """The pilots imported with an incomplete charter."""
+        return [warning for warning in self.warnings if warning.column == "charter"]
 
     @property
     def ok(self) -> bool:
@@ -90,6 +101,16 @@ def decode(data: bytes, report: ImportReport) -> str:
     UTF-8; the Windows code page, which spreadsheet programs on Windows save "CSV" in,
     only when it does not AND holds no UTF-8 character; otherwise refused, naming the
     line of the first broken byte, never decoded into garbled letters."""
+    if data.startswith(XLS_MAGIC):
+        report.problems.append(
+            Problem(
+                1,
+                "file",
+                "is an Excel 97-2003 workbook (.xls): save it as an Excel workbook (.xlsx) "
+                "or as CSV, then import that",
+            )
+        )
+        return ""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -107,6 +128,18 @@ def decode(data: bytes, report: ImportReport) -> str:
         return ""
 
 
+def check_header(header: list[str], report: ImportReport, line: int = 1) -> None:
+    """The required columns are there, none twice; unknown ones are warned about."""
+    for name in REQUIRED:
+        if name not in header:
+            report.problems.append(Problem(line, name, "required column is missing"))
+    for name in sorted({h for h in header if header.count(h) > 1 and h}):
+        report.problems.append(Problem(line, name, "column appears more than once"))
+    for name in header:
+        if name and name not in COLUMNS:
+            report.warnings.append(Problem(line, name, "unknown column, ignored"))
+
+
 def read_rows(text: str, report: ImportReport) -> tuple[list[str], list[Row]]:
     lines = text.splitlines()
     if not lines or not lines[0].strip():
@@ -116,14 +149,7 @@ def read_rows(text: str, report: ImportReport) -> tuple[list[str], list[Row]]:
     delimiter = max([",", ";", "\t"], key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [column_key(name) for name in next(reader)]
-    for name in REQUIRED:
-        if name not in header:
-            report.problems.append(Problem(1, name, "required column is missing"))
-    for name in sorted({h for h in header if header.count(h) > 1 and h}):
-        report.problems.append(Problem(1, name, "column appears more than once"))
-    for name in header:
-        if name and name not in COLUMNS:
-            report.warnings.append(Problem(1, name, "unknown column, ignored"))
+    check_header(header, report)
     rows = []
     previous_end = reader.line_num
     while True:

@@ -20,12 +20,14 @@ def pilot_create(
     by: User | None = None,
     stage: str = Stage.PROPOSED,
     stage_entered_on: date | None = None,
+    refresh: bool = True,
     **fields,
 ) -> Pilot:
     """Create a pilot. A pilot recorded in a later stage (an inventory import) is
     kept as it is; the charter rule governs the moves, see `pilot_stage_move`. The
     proposer names its people and tier, but nobody as risk owner of a pilot they own
-    or deliver (`services.risk`)."""
+    or deliver (`services.risk`). `refresh=False`: the caller derives the gate
+    statuses of many new pilots at once (`readiness_refresh`) before it commits."""
     pilot = Pilot(
         title=title.strip(),
         business_unit=business_unit,
@@ -49,7 +51,8 @@ def pilot_create(
         changed_by=by,
         reason="Recorded",
     )
-    readiness_refresh(pilot_ids=[pilot.id])
+    if refresh:
+        readiness_refresh(pilot_ids=[pilot.id])
     return pilot
 
 

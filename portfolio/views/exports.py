@@ -1,4 +1,5 @@
-"""The portfolio out: the pilot table as CSV, the whole export as JSON for BI tools."""
+"""The portfolio out: the pilot table as CSV or a workbook, the whole export as JSON for BI
+tools."""
 
 import base64
 import csv
@@ -18,7 +19,7 @@ from django.http import (
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from portfolio.exports import portfolio_csv_rows
+from portfolio.exports import portfolio_csv_rows, portfolio_workbook
 from portfolio.forms import (
     PilotFilterForm,
 )
@@ -26,6 +27,8 @@ from portfolio.lib.dates import parse_iso_date
 from portfolio.selectors.export import portfolio_export
 
 logger = logging.getLogger(__name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class _Echo:
@@ -47,6 +50,18 @@ def pilots_csv(request: HttpRequest) -> StreamingHttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="pilots.csv"'
     return response
+
+
+@require_GET
+@login_required
+def pilots_xlsx(request: HttpRequest) -> HttpResponse:
+    filters = PilotFilterForm(request.GET or None).filters()
+    filters.pop("sort")
+    return HttpResponse(
+        portfolio_workbook(as_of=timezone.localdate(), filters=filters),
+        content_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="pilots.xlsx"'},
+    )
 
 
 def login_or_basic_auth(view):

@@ -75,6 +75,8 @@ def test_it_imports_pilots_with_their_people_units_and_metric(db, tmp_path):
     assert finance.success_metric.direction == "increase"  # target above baseline
     assert not User.objects.get(email="dana@example.com").has_usable_password()
     assert StageChange.objects.filter(pilot=contact, to_stage="awaiting_decision").count() == 1
+    # each new pilot's gate statuses are derived, as for a pilot proposed on the page
+    assert contact.gate_statuses.count() == finance.gate_statuses.count() == 6
 
 
 def test_it_duplicates_nothing_when_the_same_file_is_imported_again(db, tmp_path):

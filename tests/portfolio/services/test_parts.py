@@ -51,25 +51,17 @@ def test_pilot_update_takes_a_change_made_on_the_current_values(alice):
     "edit",
     [
         lambda pilot, by: pilot_update(pilot=pilot, by=by, title="Mine"),
-        lambda pilot, by: metric_set(
-            pilot=pilot, by=by, name="Mine", direction="increase"
-        ),
-        lambda pilot, by: path_item_add(
-            pilot=pilot, by=by, kind="system", description="Mine"
-        ),
+        lambda pilot, by: metric_set(pilot=pilot, by=by, name="Mine", direction="increase"),
+        lambda pilot, by: path_item_add(pilot=pilot, by=by, kind="system", description="Mine"),
         lambda pilot, by: cost_line_add(
             pilot=pilot, by=by, category="data", phase="pilot", amount=1
         ),
         lambda pilot, by: kpi_add(pilot=pilot, by=by, kind="uptime", name="Mine"),
-        lambda pilot, by: condition_add(
-            pilot=pilot, by=by, kind="other", description="Mine"
-        ),
+        lambda pilot, by: condition_add(pilot=pilot, by=by, kind="other", description="Mine"),
         lambda pilot, by: pilot_part_update(
             pilot=pilot, part=pilot.path_items.get(), by=by, description="Mine"
         ),
-        lambda pilot, by: pilot_part_remove(
-            pilot=pilot, part=pilot.path_items.get(), by=by
-        ),
+        lambda pilot, by: pilot_part_remove(pilot=pilot, part=pilot.path_items.get(), by=by),
     ],
 )
 def test_the_edit_services_refuse_anyone_but_the_pilots_owners(alice, bob, edit):
@@ -90,9 +82,7 @@ def test_a_part_cannot_be_changed_through_another_pilot(alice, bob):
     theirs = make_chartered_pilot(owner=bob, title="Theirs")
 
     with pytest.raises(ValidationError, match="not a part of that pilot"):
-        pilot_part_update(
-            pilot=mine, part=theirs.path_items.get(), by=alice, description="Taken"
-        )
+        pilot_part_update(pilot=mine, part=theirs.path_items.get(), by=alice, description="Taken")
 
     assert theirs.path_items.get().description == "Contact-centre platform"
 

@@ -74,9 +74,7 @@ def test_it_records_a_pilot_that_stalls_again_after_it_was_cleared(alice, execut
         pilot=pilot, outcome="redesign", by=executive, rationale="Scope", on=date(2026, 3, 10)
     )
     stall_flags_record(as_of=date(2026, 3, 11))
-    pilot_stage_move(
-        pilot=pilot, to_stage="awaiting_decision", by=alice, on=date(2026, 4, 1)
-    )
+    pilot_stage_move(pilot=pilot, to_stage="awaiting_decision", by=alice, on=date(2026, 4, 1))
 
     # when
     stall_flags_record(as_of=date(2026, 6, 1))

@@ -60,8 +60,7 @@ def test_it_refuses_an_export_date_out_of_range_in_json(alice):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json() == {
-        "error": "as_of: 0001-01-01 is out of range: give a date between 2000-01-01 "
-        "and 2100-12-31."
+        "error": "as_of: 0001-01-01 is out of range: give a date between 2000-01-01 and 2100-12-31."
     }
 
 

@@ -56,9 +56,7 @@ def test_it_snoozes_the_alert_with_a_reason_and_an_end_date(client, stall_portfo
 
 def test_it_still_shows_a_snoozed_pilot_as_stalled(stall_portfolio, alice, today):
     # given
-    snooze_create(
-        pilot=stall_portfolio.stalled, by=alice, reason="Legal", until=date(2026, 6, 20)
-    )
+    snooze_create(pilot=stall_portfolio.stalled, by=alice, reason="Legal", until=date(2026, 6, 20))
 
     # when
     pilot = with_stall_state(Pilot.objects.filter(pk=stall_portfolio.stalled.pk), as_of=TODAY)
@@ -137,9 +135,7 @@ def test_it_refuses_a_link_from_an_old_alert(client, stall_portfolio, alice):
 def test_it_refuses_a_snooze_in_the_service_with_field_errors(stall_portfolio, alice):
     # when
     with pytest.raises(ValidationError) as refused:
-        snooze_create(
-            pilot=stall_portfolio.stalled, by=alice, reason="", until=None, on=TODAY
-        )
+        snooze_create(pilot=stall_portfolio.stalled, by=alice, reason="", until=None, on=TODAY)
 
     # then
     assert refused.value.message_dict == {
