@@ -11,6 +11,7 @@ from portfolio.models import (
     BusinessUnit,
     CostLine,
     Decision,
+    DecisionDue,
     Deferral,
     DeliveryStatus,
     DigestOptOut,
@@ -360,3 +361,15 @@ class AlertDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "are unavailable (see the log). Try again later.",
                 messages.WARNING,
             )
+
+
+@admin.register(DecisionDue)
+class DecisionDueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each cause of a pilot's decision falling due, and its one email (failed ones
+    are retried every ten minutes, seven attempts in all)."""
+
+    list_display = ["due_on", "pilot", "cause", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "cause"]
+    list_select_related = ["pilot", "recipient"]
+    search_fields = ["pilot__title", "pilot__reference", "recipient__email", "last_error"]
+    date_hierarchy = "due_on"

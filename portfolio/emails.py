@@ -52,3 +52,7 @@ def owner_alert(to: str, ctx: dict, headers: dict | None = None, connection=None
 
 def executive_digest(to: str, ctx: dict, headers: dict | None = None, connection=None):
     return send("executive-digest", to, ctx, headers, connection)
+
+
+def decision_due(to: str, ctx: dict, headers: dict | None = None, connection=None):
+    return send("decision-due", to, ctx, headers, connection)

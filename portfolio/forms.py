@@ -35,12 +35,16 @@ STATES = [
     ("stalling", "Stalled or drifting"),
     ("stalled", "Stalled"),
     ("drifting", "Drifting"),
+    ("decision_due", "Decision due"),
 ]
 READINESS = [("", "Any"), ("passed_all", "Passed all gates"), ("blocked", "Blocked at a gate")]
 VALUES = [
     ("", "Any"),
     ("measured", "Measured post-launch value"),
     ("process_change", "Durable process change"),
+    ("reached", "Post-launch value: target reached"),
+    ("on_the_way", "Post-launch value: on the way"),
+    ("leaking", "Post-launch value: leaking since go-live"),
 ]
 SORT_CHOICES = [
     ("title", "Title"),

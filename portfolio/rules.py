@@ -100,8 +100,11 @@ rules.add_perm("portfolio.name_people", can_name_people)
 rules.add_perm("portfolio.lower_risk_tier", can_lower_risk_tier)
 # Open the charter form (each field then open to those who may change it).
 rules.add_perm("portfolio.edit_charter", can_edit_charter)
-# Import a pilot inventory from the upload page: executives and governance admins.
-rules.add_perm("portfolio.import_pilots", is_executive | is_governance_admin)
+# Import a pilot inventory from the upload page: executives and governance admins. Also a
+# plain rule, so the header tests it without asking the model backend's permission tables.
+can_import_pilots = is_executive | is_governance_admin
+rules.add_perm("portfolio.import_pilots", can_import_pilots)
+rules.add_rule("can_import_pilots", can_import_pilots)
 
 # What a refused user tried, and why not: the 403 page and the services say the same.
 # Other apps add their own permissions' (gates/rules.py).

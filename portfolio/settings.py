@@ -116,6 +116,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portfolio.tasks.flag_stalls_task",
         "schedule": crontab(minute=30, hour=5),
     },
+    # Every day at 05:35, TIME_ZONE: record the piloting pilots whose planned end
+    # passed as decision due, and email their decision makers.
+    "flag-decisions-due": {
+        "task": "portfolio.tasks.flag_decisions_due_task",
+        "schedule": crontab(minute=35, hour=5),
+    },
+    # Every ten minutes: email the decision makers of the pilots that fell due since
+    # (a reading reached the target), and retry what an outage left unsent.
+    "send-decisions-due": {
+        "task": "portfolio.tasks.send_decisions_due_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Mondays at 07:00, TIME_ZONE: the weekly owner alerts and executive digests (they
     # record the day's stall changes first). Again every hour until noon: a recipient
     # gets the week's email once, so these runs only send what an outage of the broker

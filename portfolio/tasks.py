@@ -2,7 +2,8 @@
 Arguments are ids and ISO dates; running a task twice changes nothing the second time
 (the services claim their work).
 
-Each has a management command twin for operators: `flag_stalls`, `send_stall_alerts`.
+Each has a management command twin for operators: `flag_stalls`, `send_stall_alerts`,
+`flag_decisions_due`.
 """
 
 import logging
@@ -17,6 +18,11 @@ from django.utils import timezone
 
 from portfolio.models import AlertDelivery
 from portfolio.services.alerts import DELIVERY_DUE, alert_delivery_send, stall_alerts_plan
+from portfolio.services.decisions_due import (
+    decision_due_send,
+    decisions_due_record,
+    decisions_due_unsent,
+)
 from portfolio.services.stalls import stall_flags_record
 
 logger = logging.getLogger(__name__)
@@ -74,3 +80,38 @@ def alert_deliveries_retry(*, deliveries: Iterable[AlertDelivery]) -> int:
     """Queue the unsent deliveries again (an admin's retry); returns how many."""
     due = [d.id for d in deliveries if d.status in DELIVERY_DUE]
     return sum(enqueue(send_stall_alert_task, delivery_id) for delivery_id in due)
+
+
+@shared_task
+def flag_decisions_due_task(as_of: str | None = None) -> int:
+    """The daily decision-due step: record the decisions falling due (the planned ends
+    passed; a target reached is recorded as soon as its reading is), then queue the
+    emails still to send."""
+    decisions_due_record(as_of=_as_of(as_of))
+    return decisions_due_enqueue()
+
+
+@shared_task
+def send_decisions_due_task() -> int:
+    return decisions_due_enqueue()
+
+
+# Retried as the weekly alerts are (a refused or unreachable SMTP server).
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_decision_due_task(due_id: int) -> str:
+    return decision_due_send(due_id=due_id)
+
+
+def decisions_due_enqueue() -> int:
+    """Queue one task per decision-due email still to send (each claims its own, so
+    queueing one twice sends it once). Returns the number queued."""
+    due_ids = decisions_due_unsent()
+    for due_id in due_ids:
+        transaction.on_commit(partial(enqueue, send_decision_due_task, due_id))
+    return len(due_ids)

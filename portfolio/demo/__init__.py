@@ -47,6 +47,7 @@ from portfolio.demo.reference_cases import (
     reference_cases_create,
 )
 from portfolio.models import Pilot, Stage
+from portfolio.services.decisions_due import decisions_due_record
 
 __all__ = [
     "CONTACT_CENTRE",
@@ -99,6 +100,8 @@ def demo_seed(*, pilots: int, seed: int, today: date | None = None) -> SeedRepor
         )
         # One derivation of every gate status, from the evidence and sign-offs written above.
         readiness_refresh(pilot_ids=reference_ids + generated_ids)
+        # The decisions due today, as the daily job would find them.
+        decisions_due_record(as_of=today)
     by_stage = dict(Pilot.objects.order_by().values_list("stage").annotate(n=Count("id")))
     return SeedReport(
         pilots=len(reference_ids) + len(generated_ids),

@@ -15,6 +15,7 @@ from portfolio.models.alerts import (  # noqa: F401
     StallEvent,
     StallEventKind,
 )
+from portfolio.models.decisions_due import DecisionDue, DueCause  # noqa: F401
 from portfolio.models.parts import (  # noqa: F401
     ConditionDecision,
     ConditionKind,

@@ -17,6 +17,7 @@ from gates.models import (
 )
 from portfolio.models import (
     Decision,
+    Direction,
     GateProgress,
     MetricReading,
     PathItem,
@@ -63,3 +64,12 @@ def past_end_condition(as_of: date) -> Q:
 
 def decided_condition() -> Q:
     return Q(pk__in=Decision.objects.values("pilot_id"))
+
+
+def meets_target_condition(value: str) -> Q:
+    """The pilot's value `value` (an annotation) meets its success metric's target, in
+    the metric's direction (higher or lower is better)."""
+    target = F("success_metric__target")
+    return Q(success_metric__direction=Direction.INCREASE, **{f"{value}__gte": target}) | Q(
+        success_metric__direction=Direction.DECREASE, **{f"{value}__lte": target}
+    )

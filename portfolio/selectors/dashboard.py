@@ -41,6 +41,12 @@ from portfolio.selectors.conditions import (
     past_end_condition,
     process_change_condition,
 )
+from portfolio.selectors.decisions_due import decision_due_condition
+from portfolio.selectors.post_launch import (
+    PostLaunchValue,
+    post_launch_value_condition,
+    post_launch_value_counts,
+)
 from portfolio.selectors.stalls import drifting_condition, stalled_condition, with_stall_flags
 
 # Ages of stalled pilots, in days awaiting decision: (label, more than, at most).
@@ -91,6 +97,7 @@ def pilots_filter(
         "drifting": drifting_condition(as_of),
         "stalling": stalled_condition(as_of) | drifting_condition(as_of),
         "past_end": past_end_condition(as_of),
+        "decision_due": decision_due_condition(),
     }
     if state:
         queryset = queryset.filter(states[state])
@@ -104,6 +111,8 @@ def pilots_filter(
         queryset = queryset.filter(measured_value_condition())
     elif value == "process_change":
         queryset = queryset.filter(process_change_condition())
+    elif value in PostLaunchValue.values:
+        queryset = queryset.filter(post_launch_value_condition(value))
     if q:
         queryset = queryset.filter(
             Q(title__icontains=q)
@@ -173,6 +182,7 @@ def dashboard_figures(*, as_of: date) -> dict:
         measured_value=Count("id", filter=measured_value_condition()),
         process_change=Count("id", filter=process_change_condition()),
         past_end=Count("id", filter=past_end_condition(as_of)),
+        decision_due=Count("id", filter=decision_due_condition()),
         past_end_decided=Count("id", filter=past_end_condition(as_of) & decided_condition()),
         scaled_with_open_waivers=Count("id", filter=_scaled_with_open_waivers()),
         scaled_with_overdue_waivers=Count("id", filter=_scaled_with_open_waivers(due_before=as_of)),
@@ -184,6 +194,7 @@ def dashboard_figures(*, as_of: date) -> dict:
         }
     )
     counts["stalled"] = sum(ages.values())
+    post_launch = post_launch_value_counts()
     gate_counts = _gate_counts()
     costs = _costs_by_category()
     stop_reasons = list(
@@ -208,6 +219,7 @@ def dashboard_figures(*, as_of: date) -> dict:
             for phase in CostPhase.values
         },
         "stop_reasons": stop_reasons,
+        "post_launch": post_launch,
         "open_waivers": open_waivers(),
         "decision_rate": round(100 * counts["past_end_decided"] / past_end) if past_end else None,
         "median_days_awaiting": _median_days_awaiting(

@@ -12,12 +12,15 @@ from gates.models import (
 )
 from portfolio.models import Decision, Deferral, PathItem, Pilot, RiskApproval, StageChange
 from portfolio.selectors.charter import with_charter
+from portfolio.selectors.decisions_due import with_decision_due
+from portfolio.selectors.post_launch import with_post_launch_value
 from portfolio.selectors.stalls import with_stall_state
 
 
 def pilot_page_queryset(*, as_of: date) -> QuerySet[Pilot]:
     """A pilot with what its page shows, in a fixed number of queries."""
     pilots = with_stall_state(with_charter(Pilot.objects.all()), as_of=as_of)
+    pilots = with_post_launch_value(with_decision_due(pilots))
     return pilots.select_related(
         "business_unit",
         "deployment_owner",

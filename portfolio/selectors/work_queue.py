@@ -25,6 +25,7 @@ from portfolio.models import (
     User,
     Waiver,
 )
+from portfolio.selectors.decisions_due import decision_due_condition, decision_due_for
 from portfolio.stages import OPEN_STAGES
 
 # The stages in which a pilot collects evidence and sign-offs.
@@ -100,10 +101,32 @@ def _awaiting_decision(user: User, as_of: date) -> Iterable[WorkItem]:
         )
 
 
+def _decision_due(user: User, as_of: date) -> Iterable[WorkItem]:
+    """Piloting pilots whose decision fell due (their metric reached its target, or
+    their planned end passed, as recorded by `services.decisions_due`)."""
+    for pilot in decision_due_for(user).select_related(None):
+        causes = []
+        if pilot.due_target_on:
+            causes.append(f"the metric reached its target on {shown(pilot.due_target_on)}")
+        if pilot.due_end_on:
+            causes.append(f"the planned end passed ({shown(pilot.pilot_end_planned)})")
+        yield WorkItem(
+            group="decisions",
+            pilot_id=pilot.id,
+            pilot_title=pilot.title,
+            what=f"decision due: {'; '.join(causes)}: mark it awaiting decision",
+            url=reverse("pilot_detail", args=[pilot.id]) + "#stage-panel",
+        )
+
+
 def _planned_end_passed(user: User, as_of: date) -> Iterable[WorkItem]:
-    pilots = Pilot.objects.filter(
-        _decides(user), stage=Stage.PILOTING, pilot_end_planned__lt=as_of
-    ).only("id", "title", "pilot_end_planned")
+    """Piloting pilots past their planned end that the daily decision-due step has not
+    recorded yet (it runs once a day)."""
+    pilots = (
+        Pilot.objects.filter(_decides(user), stage=Stage.PILOTING, pilot_end_planned__lt=as_of)
+        .exclude(decision_due_condition())
+        .only("id", "title", "pilot_end_planned")
+    )
     for pilot in pilots.order_by("pilot_end_planned"):
         yield WorkItem(
             group="decisions",
@@ -118,6 +141,7 @@ def _planned_end_passed(user: User, as_of: date) -> Iterable[WorkItem]:
 # Each reader gives the decisions due for one reason; one query each.
 DECISION_DUE_READERS: list[Callable[[User, date], Iterable[WorkItem]]] = [
     _awaiting_decision,
+    _decision_due,
     _planned_end_passed,
 ]
 
@@ -244,7 +268,7 @@ def _snooze_items(user: User, as_of: date) -> Iterable[WorkItem]:
 
 def my_work(*, user: User, as_of: date) -> list[WorkGroup]:
     """Everything waiting for `user`, in the order of GROUPS, empty groups left out.
-    Nine queries at most (seven for whoever owns no started pilot), whatever the number
+    Ten queries at most (eight for whoever owns no started pilot), whatever the number
     of pilots and items."""
     groups = {key: WorkGroup(key, label) for key, label in GROUPS.items()}
     readers = [reader(user, as_of) for reader in DECISION_DUE_READERS]

@@ -7,19 +7,14 @@ from smtplib import SMTPException
 
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
 from portfolio.models import AlertDelivery, DeliveryStatus, User
 from portfolio.selectors.alerts import stall_alert_recipients
 from portfolio.services.alert_emails import stall_alert_email
+from portfolio.services.deliveries import DELIVERY_DUE, delivery_send_once
 from portfolio.services.stalls import stall_flags_record
 
 alerts_log = logging.getLogger("portfolio.alerts")
-
-
-# The deliveries a sender may take: not yet sent, or failed and to be retried.
-DELIVERY_DUE = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
 
 
 def stall_alerts_plan(*, as_of: date) -> list[int]:
@@ -50,37 +45,15 @@ def stall_alerts_plan(*, as_of: date) -> list[int]:
 
 
 def alert_delivery_send(*, delivery_id: int) -> str:
-    """Send one weekly stall email, once. Returns the delivery's new status, or ""
-    when there was nothing to do (already sent by another run).
-
-    1. Claim: in a transaction, a conditional update counts the attempt only if the
-       delivery is still pending or failed. The row stays locked until the end of
-       the transaction: a concurrent sender of the same delivery waits, then finds
-       it sent and does nothing. If this process dies, the transaction rolls back
-       and the delivery is pending again for the next run.
-    2. Build the email from the current data and hand it to the SMTP server.
-    3. Mark it sent, in the same transaction. On an SMTP error, record the error and
-       mark it failed, commit, log, and raise for the caller to retry.
+    """Send one weekly stall email, once (`delivery_send_once`). Returns the
+    delivery's new status, or "" when there was nothing to do (already sent by
+    another run); an SMTP error is recorded, logged and raised for the caller to retry.
     """
-    failure = None
-    with transaction.atomic():
-        claimed = AlertDelivery.objects.filter(id=delivery_id, status__in=DELIVERY_DUE).update(
-            attempts=F("attempts") + 1, last_attempt_at=timezone.now()
-        )
-        if claimed != 1:
-            return ""
-        delivery = AlertDelivery.objects.select_related("recipient").get(id=delivery_id)
-        try:
-            sent = stall_alert_email(delivery)
-        except (SMTPException, OSError) as exc:
-            failure = exc
-            delivery.status = DeliveryStatus.FAILED
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        else:
-            delivery.status = DeliveryStatus.SENT if sent else DeliveryStatus.SKIPPED
-            delivery.sent_at = timezone.now() if sent else None
-            delivery.last_error = ""
-        delivery.save(update_fields=["status", "last_error", "sent_at"])
+    delivery, failure = delivery_send_once(
+        AlertDelivery, delivery_id=delivery_id, send=stall_alert_email, related=("recipient",)
+    )
+    if delivery is None:
+        return ""
     if failure is not None:
         alerts_log.warning(
             "Stall alert %s to %s failed (attempt %s): %s",

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from portfolio.models import (
     ConditionDecision,
@@ -24,6 +25,7 @@ from portfolio.models import (
     User,
 )
 from portfolio.rules import can_edit_pilot, refusal
+from portfolio.services.decisions_due import pilot_decision_due_check
 
 
 @transaction.atomic
@@ -53,6 +55,7 @@ def metric_set(
     return pilot_part_update(pilot=pilot, part=metric, by=by, version=version, **fields)
 
 
+@transaction.atomic
 def reading_add(
     *, pilot: Pilot, measured_on: date, value: Decimal, note: str = "", by: User | None = None
 ) -> MetricReading:
@@ -79,7 +82,14 @@ def _part_create(model, *, of: Pilot, by: User | None = None, **fields):
         obj._history_user = by
     obj.full_clean()
     obj.save()
+    _numbers_changed(of, obj)
     return obj
+
+
+def _numbers_changed(pilot: Pilot, part) -> None:
+    """A reading or the metric's target changed: the decision may be due now."""
+    if isinstance(part, MetricReading | SuccessMetric):
+        pilot_decision_due_check(pilot=pilot, as_of=timezone.localdate())
 
 
 def path_item_add(
@@ -242,6 +252,7 @@ def pilot_part_update(
         setattr(current, name, value)
     current.full_clean()
     current.save(update_fields=list(fields))
+    _numbers_changed(pilot, current)
     return current
 
 

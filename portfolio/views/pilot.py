@@ -36,6 +36,7 @@ from portfolio.selectors.brief import decision_brief, decision_state, pilot_waiv
 from portfolio.selectors.charter import charter_missing_of
 from portfolio.selectors.decisions import metric_summary
 from portfolio.selectors.pilot_page import pilot_page_queryset
+from portfolio.selectors.post_launch import PostLaunchValue
 from portfolio.selectors.stalls import SIGNALS, stall_signals_of
 from portfolio.selectors.timeline import pilot_timeline
 from portfolio.services.decisions import STALE_MESSAGE
@@ -65,6 +66,9 @@ def _stage_actions(user, pilot: Pilot) -> dict:
             if can_decide
         ],
         "can_defer": can_decide and pilot.stage == Stage.AWAITING_DECISION,
+        # The one-click move of the decision-due banner: the same move, the same rule.
+        "can_move_to_decision": Stage.AWAITING_DECISION in manual_moves_from(pilot.stage)
+        and can_move,
         "can_approve_risk": pilot.risk_tier == RiskTier.HIGH
         and pilot.stage == Stage.AWAITING_DECISION
         and has_perm("portfolio.approve_risk", user, pilot),
@@ -135,6 +139,9 @@ def _metric_context(pilot: Pilot, editing: Editing, *, can_edit: bool) -> dict:
         "metric_editing": can_edit
         and (metric is None or bool(editing.kind == "metric" and editing.form)),
         "charter_missing": charter_missing_of(pilot),
+        "post_launch": PostLaunchValue(pilot.post_launch_value).label
+        if pilot.post_launch_value
+        else "",
         "signals": [SIGNALS[key] for key in stall_signals_of(pilot)],
     }
 

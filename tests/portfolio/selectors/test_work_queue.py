@@ -11,6 +11,7 @@ from gates.services import evidence_review, evidence_submit, signoff_record
 from portfolio.models import Stage
 from portfolio.selectors.work_queue import GROUPS, my_work, my_work_count
 from portfolio.services.alert_links import snooze_create
+from portfolio.services.decisions_due import decisions_due_record
 from portfolio.services.lifecycle import decision_record, pilot_stage_move
 from portfolio.services.parts import condition_add
 from portfolio.services.pilots import pilot_update
@@ -220,7 +221,7 @@ def test_it_reads_the_queue_in_a_fixed_number_of_queries(alice, bob, who):
     else:
         assert len(items_of(legal)) == 20
         assert queries_for(legal) == few
-    assert few <= 9
+    assert few <= 10
 
 
 def test_it_names_nobody_elses_work(alice, charlie):
@@ -228,3 +229,19 @@ def test_it_names_nobody_elses_work(alice, charlie):
     pilot_update(pilot=pilot, sponsor=charlie)
 
     assert items_of(charlie) == []
+
+
+def test_it_lists_a_decision_due_once_with_its_causes(alice):
+    # given: a piloting pilot past its planned end, its decision recorded as due
+    pilot = piloting(
+        alice, title="Late", pilot_start=date(2026, 1, 1), pilot_end_planned=date(2026, 5, 1)
+    )
+    before = items_of(alice, "decisions")
+    decisions_due_record(as_of=AS_OF, pilot_ids=[pilot.id])
+
+    # then: one item either way, naming the cause once recorded
+    [after] = items_of(alice, "decisions")
+    assert [item.pilot_title for item in before] == ["Late"]
+    assert after.what == (
+        "decision due: the planned end passed (1 May 2026): mark it awaiting decision"
+    )
