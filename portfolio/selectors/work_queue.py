@@ -107,7 +107,7 @@ def _decision_due(user: User, as_of: date) -> Iterable[WorkItem]:
     for pilot in decision_due_for(user).select_related(None):
         causes = []
         if pilot.due_target_on:
-            causes.append(f"the metric reached its target on {shown(pilot.due_target_on)}")
+            causes.append(f"the success metric reached its target ({shown(pilot.due_target_on)})")
         if pilot.due_end_on:
             causes.append(f"the planned end passed ({shown(pilot.pilot_end_planned)})")
         yield WorkItem(
