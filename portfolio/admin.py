@@ -279,6 +279,8 @@ class PilotAdmin(admin.ModelAdmin):
                 moved += 1
             except ValidationError as exc:
                 self.message_user(request, f"{pilot}: {' '.join(exc.messages)}", messages.ERROR)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{pilot}: {exc}", messages.ERROR)
         if moved:
             label = Stage(to_stage).label.lower()
             self.message_user(request, f"{moved} pilot(s) now {label}.", messages.SUCCESS)

@@ -24,7 +24,7 @@ from portfolio.models import (
     User,
     risk_scope_of,
 )
-from portfolio.rules import can_decide_pilot, is_risk_owner, refusal
+from portfolio.rules import can_decide_pilot, can_edit_pilot, is_risk_owner, refusal
 from portfolio.selectors.charter import pilot_start_missing
 from portfolio.selectors.decisions import pilot_gate_states
 from portfolio.services.decisions import (
@@ -97,7 +97,11 @@ def _require_charter(pilot: Pilot) -> None:
 def pilot_stage_move(
     *, pilot: Pilot, to_stage: str, by: User | None, on: date | None = None, reason: str = ""
 ) -> StageChange:
-    """Start a pilot, mark it awaiting decision, or mark a scaling pilot live."""
+    """Start a pilot, mark it awaiting decision, or mark a scaling pilot live: its
+    deployment or delivery owner does (an executive while it has no owner), from every
+    entry point (page, admin). `by=None` is the system's own move (an import, the demo)."""
+    if by is not None and not can_edit_pilot.test(by, pilot):
+        raise PermissionDenied(refusal("portfolio.edit_pilot"))
     if to_stage not in manual_moves_from(pilot.stage):
         raise ValidationError(
             f"A pilot cannot go from {Stage(pilot.stage).label} to {Stage(to_stage).label}"

@@ -91,30 +91,23 @@ def test_it_creates_a_pilot_through_the_service(admin_client, unit):
     assert pilot.gate_statuses.get(gate__key="data").status == "not_applicable"
 
 
-def test_it_refuses_to_start_a_pilot_without_a_charter(admin_client):
-    pilot = make_pilot(title="Half-baked")
+def test_its_stage_actions_refuse_a_governance_admin_as_the_page_does(admin_client, alice):
+    # given: a chartered pilot and one without a charter
+    chartered = make_chartered_pilot(owner=alice)
+    half_baked = make_pilot(title="Half-baked")
 
+    # when: the governance admin starts both from the admin
     response = admin_client.post(
         reverse("admin:portfolio_pilot_changelist"),
-        {"action": "start_pilots", "_selected_action": [pilot.id]},
+        {"action": "start_pilots", "_selected_action": [chartered.id, half_baked.id]},
         follow=True,
     )
 
-    assert "cannot start before its charter answers" in response.content.decode()
-    pilot.refresh_from_db()
-    assert pilot.stage == "proposed"
-
-
-def test_it_starts_a_chartered_pilot(admin_client, alice):
-    pilot = make_chartered_pilot(owner=alice)
-
-    admin_client.post(
-        reverse("admin:portfolio_pilot_changelist"),
-        {"action": "start_pilots", "_selected_action": [pilot.id]},
-    )
-
-    pilot.refresh_from_db()
-    assert pilot.stage == "piloting"
+    # then: moving a stage is the owners' act, whatever the entry point
+    assert "Only the pilot&#x27;s deployment owner or delivery owner" in response.content.decode()
+    for pilot in (chartered, half_baked):
+        pilot.refresh_from_db()
+        assert pilot.stage == "proposed"
 
 
 def test_it_shows_the_gate_definitions_to_a_governance_admin(admin_client):
