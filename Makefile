@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
+# The port `make run` serves on: `make run PORT=8001`, or PORT in the environment.
+PORT ?= 8000
 
 .PHONY: run test security audit bench lint migrate-check clean
 
@@ -28,7 +30,7 @@ run: $(VENV)/.base-installed
 	DJANGO_DEBUG=1 $(VENV)/bin/celery -A portfolio beat --loglevel warning \
 		--schedule $(VENV)/celerybeat-schedule & beat=$$!; \
 	trap 'kill $$beat 2>/dev/null' EXIT INT TERM; \
-	DJANGO_DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

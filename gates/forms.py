@@ -6,45 +6,63 @@ from rules import has_perm
 from gates.models import EvidenceStatus, Gate, Verdict
 from gates.selectors import ChecklistGate, MoveChoice, pilot_checklist
 from portfolio.lib.dates import BoundedDateField
+from portfolio.lib.forms import needed
 from portfolio.models import Function, Pilot
 
 
 class EvidenceForm(forms.Form):
-    text = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    # Each is optional on its own; the evidence needs one of the three at least.
+    text = needed(
+        forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000),
+        "a text, a link or a file is needed",
     )
-    link = forms.URLField(required=False, max_length=500, assume_scheme="https")
-    file = forms.FileField(
-        required=False,
-        help_text="PDF, image, Office document, CSV or text; at most 10 MB.",
+    link = needed(
+        forms.URLField(required=False, max_length=500, assume_scheme="https"),
+        "or a text or a file",
+    )
+    file = needed(
+        forms.FileField(
+            required=False, help_text="PDF, image, Office document, CSV or text; at most 10 MB."
+        ),
+        "or a text or a link",
     )
     expires_on = BoundedDateField(
         required=False,
         label="Expires on",
         help_text="When it stops holding, if known (a certificate's end date).",
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 
 class EvidenceReviewForm(forms.Form):
-    verdict = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
-    comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    # No verdict chosen beforehand: the reviewer picks one.
+    verdict = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("reject", "Reject")], widget=forms.RadioSelect
+    )
+    comment = needed(
+        forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000),
+        "needed to reject",
     )
 
 
 class SignOffForm(forms.Form):
     verdict = forms.ChoiceField(
-        choices=[(Verdict.SIGNED_OFF, "Sign off"), (Verdict.OBJECTED, "Object")]
+        choices=[(Verdict.SIGNED_OFF, "Sign off"), (Verdict.OBJECTED, "Object")],
+        widget=forms.RadioSelect,
     )
-    comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    comment = needed(
+        forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000),
+        "needed for an objection",
     )
 
 
-def checklist_with_forms(user, pilot: Pilot, failed: tuple | None = None) -> list[ChecklistGate]:
+def checklist_with_forms(
+    user, pilot: Pilot, failed: tuple | None = None, *, open_gate: str = ""
+) -> list[ChecklistGate]:
     """The gate checklist with the forms the user may use on each criterion: fresh
-    ones, except `failed` ((kind, object id), bound form) shown with its errors."""
+    ones, except `failed` ((kind, object id), bound form) shown with its errors.
+
+    The gate `open_gate` (a key) is shown unfolded, alone; without it, every gate not
+    yet settled is."""
     failed_key, failed_form = failed or (None, None)
 
     def form(kind: str, obj_id: int, form_class):
@@ -67,6 +85,10 @@ def checklist_with_forms(user, pilot: Pilot, failed: tuple | None = None) -> lis
                 latest = item.evidence[-1]
                 if latest.expired or latest.expiring:
                     latest.reconfirm_form = form("reconfirm", latest.id, forms.Form)
+    if open_gate not in {group.gate.key for group in checklist}:
+        open_gate = ""
+    for group in checklist:
+        group.is_open = group.gate.key == open_gate if open_gate else not group.settled
     return checklist
 
 

@@ -6,6 +6,8 @@ from django.utils import timezone
 from gates.models import GATE_KEYS
 from portfolio.lib.dates import BoundedDateField
 from portfolio.lib.display import shown
+from portfolio.lib.forms import needed
+from portfolio.lib.widgets import PeopleSelect
 from portfolio.models import (
     BusinessUnit,
     CostLine,
@@ -104,8 +106,8 @@ class PilotFilterForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(required=False)
+    end = BoundedDateField(required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -163,13 +165,17 @@ class DecisionForm(forms.Form):
                 label="Condition attached", max_length=5000, required=False
             )
             self.fields[f"{need.key}-owner"] = forms.ModelChoiceField(
-                queryset=User.objects.filter(is_active=True),
+                queryset=_people(),
                 required=False,
                 label="Owner (closes it)",
+                empty_label="Choose a person",
+                widget=PeopleSelect,
             )
-            self.fields[f"{need.key}-due_on"] = forms.DateField(
-                widget=DateInput, required=False, label="Closed by"
-            )
+            self.fields[f"{need.key}-due_on"] = BoundedDateField(required=False, label="Closed by")
+
+        for name, field in self.fields.items():
+            if name.endswith(tuple(f"-{part}" for part in self.WAIVER_PARTS)):
+                needed(field, "needed for a Scale")
 
     def waivers(self) -> list[tuple]:
         """Each waiver to record with a Scale: (the need, its four bound fields)."""
@@ -211,11 +217,21 @@ class RiskApprovalForm(forms.Form):
 # the views pass `changes()` to the services, which write it.
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+# What a select offers when nothing is chosen yet, instead of Django's "---------".
+EMPTY_CHOICES = {User: "Choose a person", BusinessUnit: "Choose a business unit"}
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+
+def _people_picker(field: forms.ModelChoiceField) -> PeopleSelect:
+    widget = PeopleSelect(attrs=field.widget.attrs)
+    widget.choices, widget.is_required = field.choices, field.required
+    return widget
+
+
+def _name_the_empty_choice(field: forms.Field) -> None:
+    if isinstance(field, forms.ModelChoiceField):
+        field.empty_label = EMPTY_CHOICES.get(field.queryset.model, "Choose one")
+    elif isinstance(field, forms.ChoiceField) and field.choices and field.choices[0][0] == "":
+        field.choices = [("", "Choose one"), *field.choices[1:]]
 
 
 def _people():
@@ -240,6 +256,10 @@ class PartForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField) and field.queryset.model is User:
                 field.queryset = _people()
+                field.widget = _people_picker(field)
+            _name_the_empty_choice(field)
+        for name, when in getattr(self, "needed", {}).items():
+            needed(self.fields[name], when)
 
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
@@ -263,6 +283,13 @@ class PartForm(forms.ModelForm):
 
 class PilotForm(PartForm):
     """The pilot's own fields and people: proposing one, and editing its charter."""
+
+    needed = {
+        "deployment_owner": "needed before the pilot starts",
+        "pilot_start": "needed before the pilot starts",
+        "pilot_end_planned": "needed before the pilot starts",
+        "delivery_owner": "needed before a Scale",
+    }
 
     class Meta:
         model = Pilot
@@ -290,8 +317,6 @@ class PilotForm(PartForm):
         }
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
-            "pilot_start": DateInput(),
-            "pilot_end_planned": DateInput(),
         }
         field_classes = {"pilot_start": BoundedDateField, "pilot_end_planned": BoundedDateField}
 
@@ -305,8 +330,9 @@ class PilotForm(PartForm):
             label="Reason for lowering the risk tier",
             required=False,
             max_length=REASON_MAX_LENGTH,
-            help_text="Needed to lower the tier of a started pilot; kept in its history.",
+            help_text="Kept in the pilot's history.",
         )
+        needed(self.fields["reason"], "needed to lower the tier of a started pilot")
         for name in charter_fields_locked(self.instance, user):
             self.fields[name].disabled = True
 
@@ -329,6 +355,11 @@ class PilotForm(PartForm):
 
 
 class MetricForm(PartForm):
+    needed = {
+        "baseline": "needed before the pilot starts",
+        "target": "needed before the pilot starts",
+    }
+
     class Meta:
         model = SuccessMetric
         fields = ["name", "unit", "baseline", "target", "direction"]
@@ -343,7 +374,6 @@ class ReadingForm(PartForm):
     class Meta:
         model = MetricReading
         fields = ["measured_on", "value", "note"]
-        widgets = {"measured_on": DateInput()}
         field_classes = {"measured_on": BoundedDateField}
 
 

@@ -1,16 +1,28 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from portfolio import accounts
-from portfolio.views import alerts, dashboard, editing, exports, health, imports, my_work, pilot
+from portfolio.views import (
+    alerts,
+    dashboard,
+    editing,
+    exports,
+    health,
+    imports,
+    my_work,
+    people,
+    pilot,
+)
 
 admin.site.site_header = "Pilotgate administration"
 admin.site.site_title = "Pilotgate"
 admin.site.index_title = "Portfolio and gate definitions"
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
+    path("", my_work.home, name="home"),
+    path("portfolio/", dashboard.dashboard, name="dashboard"),
     path("pilots.csv", exports.pilots_csv, name="pilots_csv"),
     path("pilots.xlsx", exports.pilots_xlsx, name="pilots_xlsx"),
     path("export.json", exports.export_json, name="export_json"),
@@ -51,7 +63,9 @@ urlpatterns = [
         name="pilot_risk_approve",
     ),
     path("", include("gates.urls")),
-    path("my/pilots/", my_work.my_pilots, name="my_pilots"),
+    path("my/", my_work.my_work_page, name="my_work"),
+    path("people/options/", people.people_options, name="people_options"),
+    path("my/pilots/", RedirectView.as_view(pattern_name="my_work", permanent=True)),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

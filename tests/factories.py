@@ -44,7 +44,10 @@ def make_pilot(**fields):
 
 
 def make_chartered_pilot(*, owner: User, **fields):
-    """A proposed pilot whose charter answers all three questions."""
+    """A proposed pilot whose charter answers all three questions, with its dates (by
+    default far enough out that it never drifts)."""
+    fields.setdefault("pilot_start", date(2020, 1, 1))
+    fields.setdefault("pilot_end_planned", date(2099, 12, 31))
     pilot = make_pilot(deployment_owner=owner, **fields)
     metric_set(
         pilot=pilot,

@@ -36,6 +36,15 @@ class ChecklistItem:
 class ChecklistGate:
     gate: Gate
     items: list[ChecklistItem]
+    is_open: bool = False  # its checklist shown unfolded on the page
+
+    @property
+    def settled(self) -> bool:
+        """Every required criterion met and no objection: nothing left to do here."""
+        return all(item.met for item in self.items if item.criterion.required) and not any(
+            item.signoff is not None and item.signoff.verdict == Verdict.OBJECTED
+            for item in self.items
+        )
 
 
 def _next_step(criterion: Criterion, evidence: list[Evidence], verdict: str | None) -> str:

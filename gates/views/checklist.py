@@ -9,14 +9,16 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from gates.forms import EvidenceForm, EvidenceReviewForm, SignOffForm, checklist_with_forms
-from gates.models import Criterion, Evidence
+from gates.models import Criterion, Evidence, GateStatus
 from gates.services import evidence_reconfirm, evidence_review, evidence_submit, signoff_record
 from portfolio.lib.forms import submit
 from portfolio.models import Pilot
@@ -24,22 +26,29 @@ from portfolio.rules import pilot_for_user, require_perm
 
 
 def _checklist_done(
-    request: HttpRequest, pilot: Pilot, *, form: Form, key: tuple, done: str
+    request: HttpRequest, pilot: Pilot, *, form: Form, key: tuple, done: str, gate_key: str
 ) -> HttpResponse:
-    if form.errors:
-        checklist = checklist_with_forms(request.user, pilot, (key, form))
-        context = {"pilot": pilot, "checklist": checklist}
-        # htmx swaps only successful responses: a refusal comes back as 200, with errors.
-        if request.htmx:
-            response = render(request, "gates/checklist.html", context)
-        else:
-            response = render(request, "gates/checklist_page.html", context, status=400)
-    elif request.htmx:
-        context = {"pilot": pilot, "checklist": checklist_with_forms(request.user, pilot)}
-        response = render(request, "gates/checklist.html", {**context, "done": done})
-    else:
+    """The answer to a checklist action. A refusal: the checklist with the form's errors
+    (in the page, 400, without JavaScript). A success: for htmx the checklist with the
+    pilot page's gate summary, head and the header's My work count swapped out of band
+    (the action changed them); otherwise back to the pilot page with a message."""
+    if not form.errors and not request.htmx:
         messages.success(request, done)
-        return redirect("pilot_detail", pilot_id=pilot.id)
+        return redirect(f"{reverse('pilot_detail', args=[pilot.id])}?open={gate_key}")
+    failed = (key, form) if form.errors else None
+    checklist = checklist_with_forms(request.user, pilot, failed, open_gate=gate_key)
+    context = {"pilot": pilot, "checklist": checklist}
+    if form.errors and not request.htmx:
+        response = render(request, "gates/checklist_page.html", context, status=400)
+    elif form.errors:
+        # htmx swaps only successful responses: a refusal comes back as 200, with errors.
+        response = render(request, "gates/checklist.html", context)
+    else:
+        context["pilot"] = Pilot.objects.prefetch_related(
+            Prefetch("gate_statuses", queryset=GateStatus.objects.select_related("gate"))
+        ).get(pk=pilot.pk)
+        context.update(done=done, oob=True)
+        response = render(request, "gates/checklist.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -48,11 +57,18 @@ def _checklist_done(
 @login_required
 def evidence_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> HttpResponse:
     pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.edit_pilot")
-    criterion = get_object_or_404(Criterion, pk=criterion_id)
+    criterion = get_object_or_404(Criterion.objects.select_related("gate"), pk=criterion_id)
     form = EvidenceForm(request.POST, request.FILES, prefix=f"evidence{criterion.id}")
     submit(form, partial(evidence_submit, pilot=pilot, criterion=criterion, by=request.user))
     done = f"Evidence recorded for: {criterion.text}"
-    return _checklist_done(request, pilot, form=form, key=("evidence", criterion.id), done=done)
+    return _checklist_done(
+        request,
+        pilot,
+        form=form,
+        key=("evidence", criterion.id),
+        done=done,
+        gate_key=criterion.gate.key,
+    )
 
 
 @require_POST
@@ -60,7 +76,7 @@ def evidence_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> Http
 def evidence_review_record(request: HttpRequest, pilot_id: int, evidence_id: int) -> HttpResponse:
     pilot = pilot_for_user(request.user, pilot_id)
     evidence = get_object_or_404(
-        Evidence.objects.select_related("criterion"), pk=evidence_id, pilot=pilot
+        Evidence.objects.select_related("criterion__gate"), pk=evidence_id, pilot=pilot
     )
     require_perm(request.user, "gates.review_evidence", evidence.criterion, pilot.title)
     form = EvidenceReviewForm(request.POST, prefix=f"review{evidence.id}")
@@ -71,19 +87,33 @@ def evidence_review_record(request: HttpRequest, pilot_id: int, evidence_id: int
         ),
     )
     done = f"Your review is recorded for: {evidence.criterion.text}"
-    return _checklist_done(request, pilot, form=form, key=("review", evidence.id), done=done)
+    return _checklist_done(
+        request,
+        pilot,
+        form=form,
+        key=("review", evidence.id),
+        done=done,
+        gate_key=evidence.criterion.gate.key,
+    )
 
 
 @require_POST
 @login_required
 def signoff_add(request: HttpRequest, pilot_id: int, criterion_id: int) -> HttpResponse:
     pilot = pilot_for_user(request.user, pilot_id)
-    criterion = get_object_or_404(Criterion, pk=criterion_id)
+    criterion = get_object_or_404(Criterion.objects.select_related("gate"), pk=criterion_id)
     require_perm(request.user, "gates.review_criterion", criterion, pilot.title)
     form = SignOffForm(request.POST, prefix=f"signoff{criterion.id}")
     submit(form, partial(signoff_record, pilot=pilot, criterion=criterion, by=request.user))
     done = f"Your verdict is recorded for: {criterion.text}"
-    return _checklist_done(request, pilot, form=form, key=("signoff", criterion.id), done=done)
+    return _checklist_done(
+        request,
+        pilot,
+        form=form,
+        key=("signoff", criterion.id),
+        done=done,
+        gate_key=criterion.gate.key,
+    )
 
 
 @require_POST
@@ -94,12 +124,19 @@ def evidence_reconfirm_record(
     """The owner says accepted evidence still holds: it goes back to a reviewer."""
     pilot = pilot_for_user(request.user, pilot_id, perm="portfolio.edit_pilot")
     evidence = get_object_or_404(
-        Evidence.objects.select_related("criterion", "pilot"), pk=evidence_id, pilot=pilot
+        Evidence.objects.select_related("criterion__gate", "pilot"), pk=evidence_id, pilot=pilot
     )
     form = Form(request.POST)
     submit(form, lambda: evidence_reconfirm(evidence=evidence, by=request.user))
     done = f"Sent again for review as still holding: {evidence.criterion.text}"
-    return _checklist_done(request, pilot, form=form, key=("reconfirm", evidence.id), done=done)
+    return _checklist_done(
+        request,
+        pilot,
+        form=form,
+        key=("reconfirm", evidence.id),
+        done=done,
+        gate_key=evidence.criterion.gate.key,
+    )
 
 
 @require_GET

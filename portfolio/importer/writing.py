@@ -9,7 +9,7 @@ from django.db import transaction
 from gates.services import readiness_refresh
 from portfolio.importer.reading import EMAIL_COLUMNS, ImportReport, Problem, Row
 from portfolio.models import BusinessUnit, Direction, Pilot, Role, Stage, SuccessMetric, User
-from portfolio.selectors.charter import charter_missing_of, with_charter
+from portfolio.selectors.charter import charter_missing_of, start_missing_of, with_charter
 from portfolio.services.lifecycle import pilot_stage_record
 from portfolio.services.parts import metric_set
 from portfolio.services.people import business_unit_get_or_create, user_get_or_create_by_email
@@ -71,13 +71,15 @@ def rows_write(
 
 def _charter_flags(started: dict[int, int]) -> list[Problem]:
     """A warning for each started pilot whose charter does not answer its three
-    questions, read a chunk of pilots at a time."""
+    questions, or, piloting, has no planned start or end (it could never be seen
+    drifting), read a chunk of pilots at a time."""
     flags = []
     ids = list(started)
     for start in range(0, len(ids), CHUNK):
         pilots = with_charter(Pilot.objects.filter(pk__in=ids[start : start + CHUNK]))
-        for pilot in pilots.only("id", "title", "stage"):
-            missing = charter_missing_of(pilot)
+        for pilot in pilots.only("id", "title", "stage", "pilot_start", "pilot_end_planned"):
+            piloting = pilot.stage == Stage.PILOTING
+            missing = start_missing_of(pilot) if piloting else charter_missing_of(pilot)
             if missing:
                 flags.append(
                     Problem(

@@ -26,3 +26,10 @@ def submit(form: forms.Form, call):
     except ValidationError as exc:
         errors_from(form, exc)
         return None
+
+
+def needed(field: forms.Field, when: str) -> forms.Field:
+    """Mark an optional field that a later rule needs, with when it is needed ("needed
+    before the pilot starts"): the form says so instead of "optional"."""
+    field.needed = when
+    return field

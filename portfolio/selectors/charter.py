@@ -38,3 +38,21 @@ def charter_missing_of(pilot: Pilot) -> list[str]:
 
 def pilot_charter_missing(*, pilot: Pilot) -> list[str]:
     return charter_missing_of(with_charter(Pilot.objects.filter(pk=pilot.pk)).get())
+
+
+# What a pilot needs besides its charter's answers before it starts: the dates that
+# let it drift (a pilot with no planned end could never be seen past it).
+DATES_QUESTION = "when it runs (a planned start and a planned end)"
+
+
+def start_missing_of(pilot: Pilot) -> list[str]:
+    """What a pilot annotated by `with_charter` lacks before it may start: the
+    charter's unanswered questions, then its dates."""
+    missing = charter_missing_of(pilot)
+    if not (pilot.pilot_start and pilot.pilot_end_planned):
+        missing.append(DATES_QUESTION)
+    return missing
+
+
+def pilot_start_missing(*, pilot: Pilot) -> list[str]:
+    return start_missing_of(with_charter(Pilot.objects.filter(pk=pilot.pk)).get())

@@ -97,6 +97,16 @@ def _roles_of(pilot: Pilot, user: User, *, is_reviewer: bool) -> tuple[str, ...]
     return tuple(roles)
 
 
+def _reviewer_blocker(pilot: Pilot, user: User) -> str:
+    """For a reviewer, their own task on the pilot first, then what blocks it."""
+    function = user.get_function_display()
+    if pilot.review_due:
+        return f"{function} evidence to review"
+    if pilot.signoff_due:
+        return f"{function} sign-off to give"
+    return next_blocker_of(pilot)
+
+
 def my_pilots(*, user: User, as_of: date) -> list[MyPilot]:
     """The pilots a user owns (deployment owner), delivers, decides (named decision
     maker), holds the risk of, or, for a stakeholder reviewer, has to review.
@@ -133,7 +143,7 @@ def my_pilots(*, user: User, as_of: date) -> list[MyPilot]:
             pilot=pilot,
             roles=_roles_of(pilot, user, is_reviewer=is_reviewer),
             days_in_stage=pilot.days_in_stage(as_of),
-            blocker=next_blocker_of(pilot),
+            blocker=_reviewer_blocker(pilot, user) if is_reviewer else next_blocker_of(pilot),
         )
         for pilot in pilots
     ]

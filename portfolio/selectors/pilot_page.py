@@ -42,3 +42,10 @@ def pilot_page_queryset(*, as_of: date) -> QuerySet[Pilot]:
         Prefetch("deferrals", queryset=Deferral.objects.select_related("deferred_by")),
         Prefetch("risk_approvals", queryset=RiskApproval.objects.select_related("approved_by")),
     )
+
+
+def pilot_head_queryset(*, as_of: date) -> QuerySet[Pilot]:
+    """A pilot with what its page's head shows (stage, stall state and signals, owner,
+    the charter's answers), in one query: for the head swapped in after a change."""
+    pilots = with_stall_state(with_charter(Pilot.objects.all()), as_of=as_of)
+    return pilots.select_related("business_unit", "deployment_owner", "decision_maker")

@@ -93,9 +93,7 @@ def pilot_decision_due_check(*, pilot: Pilot, as_of: date) -> None:
     if its latest reading now meets the target (a piloting pilot only). The planned
     end is the daily job's."""
     if pilot.stage == Stage.PILOTING:
-        decisions_due_record(
-            as_of=as_of, pilot_ids=[pilot.id], causes=(DueCause.TARGET_REACHED,)
-        )
+        decisions_due_record(as_of=as_of, pilot_ids=[pilot.id], causes=(DueCause.TARGET_REACHED,))
 
 
 def decisions_due_unsent() -> list[int]:

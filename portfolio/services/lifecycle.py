@@ -25,7 +25,7 @@ from portfolio.models import (
     risk_scope_of,
 )
 from portfolio.rules import can_decide_pilot, can_edit_pilot, is_risk_owner, refusal
-from portfolio.selectors.charter import pilot_charter_missing
+from portfolio.selectors.charter import pilot_start_missing
 from portfolio.selectors.decisions import pilot_gate_states
 from portfolio.services.decisions import (
     WaiverInput,
@@ -84,7 +84,9 @@ def _effective_date(pilot: Pilot, on: date | None) -> date:
 
 
 def _require_charter(pilot: Pilot) -> None:
-    missing = pilot_charter_missing(pilot=pilot)
+    """A pilot starts (or goes back to piloting) only with its charter answered and
+    its planned start and end given."""
+    missing = pilot_start_missing(pilot=pilot)
     if missing:
         raise ValidationError(
             "The pilot cannot start before its charter answers: " + "; ".join(missing) + "."

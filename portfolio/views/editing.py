@@ -25,6 +25,7 @@ from portfolio.forms import (
 from portfolio.lib.forms import errors_from, submit
 from portfolio.models import SuccessMetric
 from portfolio.rules import pilot_for_user, require_perm
+from portfolio.selectors.charter import pilot_start_missing
 from portfolio.services.parts import EditConflict, metric_set, pilot_part_remove, pilot_part_update
 from portfolio.services.pilots import pilot_create, pilot_update
 from portfolio.views.pilot import _pilot_page
@@ -39,8 +40,12 @@ def pilot_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         pilot = submit(form, lambda version, **changes: pilot_create(by=request.user, **changes))
     if pilot is not None:
+        missing = pilot_start_missing(pilot=pilot)
         messages.success(
-            request, "The pilot is proposed. Its charter needs three answers before it starts."
+            request,
+            "The pilot is proposed. Before it starts, its charter must still answer: "
+            + "; ".join(missing)
+            + ".",
         )
         return redirect("pilot_detail", pilot_id=pilot.id)
     status = 400 if form.errors else 200

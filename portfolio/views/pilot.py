@@ -99,6 +99,7 @@ def _pilot_page(
         "pilot": pilot,
         "days_in_stage": pilot.days_in_stage(as_of),
         "actions": actions,
+        "stage_on_top": pilot.stage == Stage.AWAITING_DECISION or any(actions.values()),
         "move_form": forms.get("move_form"),
         **_decision_context(pilot, actions, as_of=as_of, forms=forms),
         "deferral_form": forms.get("deferral_form") or DeferralForm(),
@@ -110,7 +111,9 @@ def _pilot_page(
     }
     htmx_panel = request.htmx and not request.htmx.history_restore_request
     if not htmx_panel:
-        context["checklist"] = checklist_with_forms(request.user, pilot)
+        context["checklist"] = checklist_with_forms(
+            request.user, pilot, open_gate=request.GET.get("open", "")
+        )
     context.update(_metric_context(pilot, editing, can_edit=can_edit), oob=htmx_panel)
     if htmx_panel:
         if panel == "part_section":

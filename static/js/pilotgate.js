@@ -19,3 +19,13 @@ function focusableWideTables() {
 focusableWideTables();
 window.addEventListener("resize", focusableWideTables);
 document.addEventListener("htmx:afterSettle", focusableWideTables);
+
+// A people picker's search box filters its select through htmx: without script it
+// stays hidden and the plain select is used.
+const showPeopleSearch = (root) => {
+  root.querySelectorAll("input.people-search[hidden]").forEach((box) => {
+    box.hidden = false;
+  });
+};
+document.addEventListener("DOMContentLoaded", () => showPeopleSearch(document));
+document.addEventListener("htmx:afterSettle", (event) => showPeopleSearch(event.detail.elt));

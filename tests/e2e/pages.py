@@ -77,14 +77,16 @@ class AppPage:
 
 
 PAGES = [
-    AppPage("dashboard", lambda: "/"),
-    AppPage("dashboard-filtered", lambda: "/?state=stalling&risk_tier=high"),
+    AppPage("landing", lambda: "/"),
+    AppPage("dashboard", lambda: "/portfolio/"),
+    AppPage("dashboard-filtered", lambda: "/portfolio/?state=stalling&risk_tier=high"),
+    AppPage("dashboard-past", lambda: "/portfolio/?as_of=2026-01-31"),
     AppPage("board-report", lambda: "/report/"),
     AppPage("pilot-awaiting-decision", lambda: f"/pilots/{awaiting().id}/"),
     AppPage("pilot-in-production", lambda: f"/pilots/{in_production().id}/"),
     AppPage("pilot-piloting", lambda: f"/pilots/{drifting_or_piloting().id}/"),
     AppPage("pilot-history", lambda: f"/pilots/{awaiting().id}/history/"),
-    AppPage("my-pilots", lambda: "/my/pilots/"),
+    AppPage("my-work", lambda: "/my/"),
     AppPage("new-pilot", lambda: "/pilots/new/"),
     AppPage("import", lambda: "/pilots/import/", roles=(EXECUTIVE, ADMIN)),
     AppPage(
@@ -93,6 +95,7 @@ PAGES = [
         roles=(OWNER,),
         then=_refused_evidence,
     ),
+    AppPage("checklist-versions", lambda: "/checklist/", roles=(ADMIN,)),
     AppPage("admin", lambda: "/admin/", roles=(ADMIN,)),
     AppPage("login", lambda: "/accounts/login/", roles=(ANONYMOUS,)),
     AppPage("password-reset", lambda: "/accounts/password_reset/", roles=(ANONYMOUS,)),

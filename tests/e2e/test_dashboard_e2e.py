@@ -49,7 +49,7 @@ def test_an_executive_filters_the_dashboard_and_follows_a_figure(
 
     # then: the link carries the filter in force, not the empty ones
     assert table_titles(page) == ["Dead end"]
-    assert page.url == f"{live_server.url}/?stage=stopped"
+    assert page.url == f"{live_server.url}/portfolio/?stage=stopped"
     assert page.locator(".figures-primary").is_visible()  # the page was not reloaded away
     screenshot(page, "filtered")
 
@@ -72,7 +72,7 @@ def test_the_filters_work_with_javascript_off(browser, live_server, portfolio, s
         page.select_option("#id_stage", "proposed")
         page.click("#pilots form button[type=submit]")
         page.wait_for_url("**/?*stage=proposed*")
-        assert page.url == f"{live_server.url}/?stage=proposed#pilots"
+        assert page.url == f"{live_server.url}/portfolio/?stage=proposed#pilots"
 
         assert table_titles(page) == ["Fresh idea"]
         screenshot(page, "no-javascript")

@@ -129,11 +129,11 @@ def test_a_reviewer_accepts_and_signs_off_and_an_outsider_is_refused(
     sign_in(page, live_server, legal.email, PASSWORD)
     page.goto(f"{live_server.url}/pilots/{pilot.id}/")
     item = page.locator(f"#criterion-{privacy.id}")
-    item.locator(".review-form select").select_option("accept")
+    item.locator(".review-form input[value=accept]").check()
     item.locator("button:has-text('Record the review')").click()
     page.locator(f"#criterion-{privacy.id} .evidence-accepted").wait_for()  # swapped in
     page.locator(f"#criterion-{privacy.id} summary:has-text('Sign off or object')").click()
-    page.locator(f"#criterion-{privacy.id} .signoff-form select").select_option("signed_off")
+    page.locator(f"#criterion-{privacy.id} .signoff-form input[value=signed_off]").check()
     page.locator(f"#criterion-{privacy.id} button:has-text('Record the verdict')").click()
     page.locator(f"#criterion-{privacy.id} .signoff-signed_off").wait_for()
 

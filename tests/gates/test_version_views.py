@@ -162,7 +162,7 @@ def test_it_refuses_a_still_holds_to_a_reader(alice, bob):
     [
         ("2020-01-01", "The expiry date must be after today."),
         ("3000-01-01", "out of range"),
-        ("not a date", "Enter a valid date."),
+        ("not a date", "Enter a date such as 7 Oct 2026."),
     ],
 )
 def test_it_refuses_a_bad_expiry_date_with_a_field_error(alice, expires_on, error):

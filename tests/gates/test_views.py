@@ -226,7 +226,7 @@ def test_it_loads_the_checklist_in_a_fixed_number_of_queries(
     url = reverse("pilot_detail", args=[pilot.id])
     criteria = [c for c in Criterion.objects.all() if c.applies_to(pilot.risk_tier)]
     evidence_submit(pilot=pilot, criterion=criteria[0], by=alice, text="one")
-    with django_assert_max_num_queries(40) as few:
+    with django_assert_max_num_queries(44) as few:
         client.get(url)
     for n, criterion in enumerate(criteria * 3):
         evidence_submit(pilot=pilot, criterion=criterion, by=alice, text=f"more {n}")
@@ -235,3 +235,54 @@ def test_it_loads_the_checklist_in_a_fixed_number_of_queries(
         response = client.get(url)
 
     assert response.content.decode().count("Awaiting review:") == 1 + 3 * len(criteria)
+
+
+def test_it_refreshes_the_gate_summary_the_head_and_the_count_after_a_sign_off(alice, pilot):
+    # given: legal's criterion with accepted evidence, waiting for legal's verdict
+    privacy = Criterion.objects.select_related("gate").get(text="Data privacy compliance")
+    legal = reviewer("legal")
+    evidence = evidence_submit(pilot=pilot, criterion=privacy, by=alice, text="DPIA")
+    evidence_review(evidence=evidence, by=legal, accept=True)
+    client = signed_in(legal)
+    assert '<span class="count" aria-label="1 thing waiting for you">1</span>' in (
+        client.get(reverse("my_work")).content.decode()
+    )
+
+    # when: legal objects, through htmx
+    response = post(
+        client,
+        reverse("signoff_add", args=[pilot.id, privacy.id]),
+        f"signoff{privacy.id}",
+        HTMX,
+        verdict="objected",
+        comment="No DPIA for the new data",
+    )
+
+    # then: the checklist, with the gate opened, and three out-of-band swaps
+    text = response.content.decode()
+    assert text.lstrip().startswith('<section id="checklist"')
+    assert f'id="gate-{privacy.gate.key}" open' in text
+    assert '<section id="gate-summary" class="gate-summary" aria-labelledby="gates-title" ' \
+        'hx-swap-oob="true">' in text
+    assert "Blocked, 0 of" in text
+    assert '<div id="page-head" class="page-head" hx-swap-oob="true">' in text
+    assert 'id="my-work-link" href="/my/" hx-swap-oob="true"' in text
+    assert '<span class="count" aria-label="0 things waiting for you">0</span>' in text
+
+
+def test_it_returns_to_the_criterions_gate_without_javascript(alice, pilot, privacy):
+    response = add_evidence(signed_in(alice), pilot, privacy, text="DPIA")
+
+    assert response.status_code == 302
+    assert response.url == f"/pilots/{pilot.id}/?open=data"
+
+
+def test_it_preselects_no_verdict(pilot, privacy, alice):
+    evidence_submit(pilot=pilot, criterion=privacy, by=alice, text="DPIA")
+
+    text = signed_in(reviewer("legal")).get(reverse("pilot_detail", args=[pilot.id])).content
+    text = text.decode()
+
+    assert 'type="radio" name="review' in text and 'value="accept"' in text
+    assert "checked" not in text
+    assert "(needed to reject)" in text

@@ -189,7 +189,7 @@ def test_it_explains_a_refusal_on_a_clear_403_page(client, pilots, bob):
     assert "You are not allowed to do this" in content
     assert "You tried to change this pilot (Contact-centre assistant)." in content
     assert "Only the pilot&#x27;s deployment owner or delivery owner edits" in content
-    assert reverse("dashboard") in content and reverse("my_pilots") in content
+    assert reverse("dashboard") in content and reverse("my_work") in content
     assert "Traceback" not in content
     pilots.refresh_from_db()
     assert pilots.summary == ""

@@ -156,6 +156,24 @@ def test_it_flags_pilots_past_proposed_whose_charter_is_incomplete(db, tmp_path)
     assert Pilot.objects.get(title="Loose pilot").stage == "piloting"
     assert "line 2: charter: 'Loose pilot' is piloting but its charter does not answer" in out
     assert "deployment owner" in out and "success metric" in out and "path" in out
+    assert "when it runs (a planned start and a planned end)" in out
+
+
+def test_it_flags_a_piloting_pilot_without_its_dates_but_not_a_live_one(db, tmp_path):
+    # given: a piloting pilot with a start and no planned end, a live one with no dates
+    path = write(
+        tmp_path,
+        "title,business_unit,stage,pilot_start\n"
+        "Open-ended,Sales,piloting,2026-01-05\n"
+        "Old system,Sales,in_production,\n",
+    )
+
+    # when
+    out, _ = run_import(path)
+
+    # then: the piloting one could never drift: flagged; the live one needs no dates
+    assert "line 2: charter: 'Open-ended' is piloting" in out
+    assert out.count("when it runs (a planned start and a planned end)") == 1
 
 
 def test_it_does_not_flag_a_proposed_pilot(db, tmp_path):

@@ -5,6 +5,7 @@ import re
 from collections import Counter, defaultdict
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -400,3 +401,10 @@ def test_it_gives_the_portfolio_two_years_of_history(db):
     # and the two reference cases still await their decision
     reference_cases = Pilot.objects.filter(title__in=[CONTACT_CENTRE, FINANCE_ANOMALIES])
     assert set(reference_cases.values_list("stage", flat=True)) == {"awaiting_decision"}
+
+
+def test_the_readme_names_exactly_the_logins_it_prints(demo):
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    named = set(re.findall(r"[\w.]+@pilotgate\.example", readme))
+
+    assert named == set(re.findall(r"\S+@pilotgate\.example", demo))

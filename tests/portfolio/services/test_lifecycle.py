@@ -34,6 +34,7 @@ from tests.portfolio.services.helpers import DAY, LATER, pilot_in_stage, stage_c
 MISSING_OWNER = "who is accountable for deployment (a named deployment owner)"
 MISSING_METRIC = "what success looks like (a success metric with baseline and target)"
 MISSING_PATH = "the path to production (at least one path-to-production item)"
+MISSING_DATES = "when it runs (a planned start and a planned end)"
 
 
 # --- The charter and the stage moves ----------------------------------------------
@@ -50,7 +51,7 @@ def test_it_refuses_to_start_a_pilot_whose_charter_is_empty(alice):
     # then
     assert error.value.messages == [
         "The pilot cannot start before its charter answers: "
-        f"{MISSING_OWNER}; {MISSING_METRIC}; {MISSING_PATH}."
+        f"{MISSING_OWNER}; {MISSING_METRIC}; {MISSING_PATH}; {MISSING_DATES}."
     ]
     pilot.refresh_from_db()
     assert (pilot.stage, pilot.stage_entered_on) == (Stage.PROPOSED, DAY)
@@ -65,6 +66,8 @@ def test_it_refuses_to_start_a_pilot_whose_charter_is_empty(alice):
         ("target", MISSING_METRIC),
         ("baseline", MISSING_METRIC),
         ("path", MISSING_PATH),
+        ("pilot_start", MISSING_DATES),
+        ("pilot_end_planned", MISSING_DATES),
     ],
 )
 def test_it_names_exactly_the_missing_charter_answer(alice, remove, missing):
@@ -76,8 +79,10 @@ def test_it_names_exactly_the_missing_charter_answer(alice, remove, missing):
         SuccessMetric.objects.filter(pilot=pilot).delete()
     elif remove in ("target", "baseline"):
         SuccessMetric.objects.filter(pilot=pilot).update(**{remove: None})
-    else:
+    elif remove == "path":
         PathItem.objects.filter(pilot=pilot).delete()
+    else:
+        pilot_update(pilot=pilot, **{remove: None})
 
     # when
     with pytest.raises(ValidationError) as error:

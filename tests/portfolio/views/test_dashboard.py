@@ -232,7 +232,7 @@ def test_it_returns_only_the_table_to_htmx(alice_client, portfolio):
 def test_it_keeps_every_filter_working_without_javascript(alice_client, portfolio):
     content = alice_client.get(reverse("dashboard"), {"stage": "stopped"}).content.decode()
 
-    assert 'method="get" action="/#pilots"' in content
+    assert f'method="get" action="{reverse("dashboard")}#pilots"' in content
     assert '<a href="?stage=stopped&amp;sort=title"' in content
 
 

@@ -76,7 +76,7 @@ def test_it_refuses_a_day_to_come_and_shows_today(alice_client):
 def test_it_refuses_a_date_that_is_no_date(alice_client):
     response = alice_client.get(reverse("dashboard"), {"as_of": "2025-13-45"})
     assert response.status_code == 200
-    assert "Enter a valid date" in response.content.decode()
+    assert "Enter a date such as 7 Oct 2026" in response.content.decode()
 
 
 def test_it_draws_trends_whose_points_link_to_their_pilots(alice_client):

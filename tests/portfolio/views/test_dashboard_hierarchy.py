@@ -124,21 +124,21 @@ def test_it_drops_the_empty_parameters_from_a_filtered_link(alice_client, db):
         reverse("dashboard"), {"q": "", "stage": "awaiting_decision", "risk_tier": ""}
     )
     assert response.status_code == 302
-    assert response.url == "/?stage=awaiting_decision"
+    assert response.url == "/portfolio/?stage=awaiting_decision"
 
     # with htmx the table comes back and the URL pushed is the clean one
     response = alice_client.get(
         reverse("dashboard"), {"q": "", "stage": "awaiting_decision", "sort": ""}, **HTMX
     )
     assert response.status_code == 200
-    assert response["HX-Push-Url"] == "/?stage=awaiting_decision"
+    assert response["HX-Push-Url"] == "/portfolio/?stage=awaiting_decision"
     content = response.content.decode()
     assert 'href="?stage=awaiting_decision&amp;sort=title"' in content
     assert "q=&" not in content
 
     # the default sort is left out too
     response = alice_client.get(reverse("dashboard"), {"stage": "stopped", "sort": "title"})
-    assert response.url == "/?stage=stopped"
+    assert response.url == "/portfolio/?stage=stopped"
 
 
 def test_its_charts_are_groups_of_links_not_images(alice_client, db):

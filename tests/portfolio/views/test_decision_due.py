@@ -212,10 +212,10 @@ def test_its_query_count_does_not_grow_with_decisions_due_or_live_pilots(
     assert many == few
 
 
-def test_it_lists_the_decisions_due_from_me_on_my_pilots(alice, executive, due_pilot):
+def test_it_lists_the_decisions_due_from_me_on_my_work(alice, executive, due_pilot):
     # given
     client = signed_in(executive)
-    url = reverse("my_pilots")
+    url = reverse("my_work")
     with CaptureQueriesContext(connection) as one:
         html = client.get(url).content.decode()
     for n in range(3):
@@ -228,17 +228,15 @@ def test_it_lists_the_decisions_due_from_me_on_my_pilots(alice, executive, due_p
         more = client.get(url).content.decode()
 
     # then
-    assert "Decisions due from you <small>1</small>" in html
-    assert (
-        "Claims triage</a> <small>Customer service</small>: the planned end passed (29 May 2026)"
-        in html
-    )
-    assert "Decisions due from you <small>4</small>" in more
+    assert '<h2 id="work-decisions-title">Decisions due <small>1</small>' in html
+    assert "<strong>Claims triage</strong>" in html
+    assert "Decision due: the planned end passed (29 May 2026)" in html
+    assert '<h2 id="work-decisions-title">Decisions due <small>4</small>' in more
     assert len(four) == len(one)
-    assert "Decisions due from you" not in signed_in(alice).get(url).content.decode()
+    assert 'id="work-decisions-title"' not in signed_in(alice).get(url).content.decode()
 
 
-def test_it_shows_the_date_the_target_was_reached_on_my_pilots(alice, alice_client):
+def test_it_shows_the_date_the_target_was_reached_on_my_work(alice, alice_client):
     # given
     pilot = piloting_pilot(alice)
     pilot_update(pilot=pilot, pilot_end_planned=date(2099, 12, 31))
@@ -246,7 +244,7 @@ def test_it_shows_the_date_the_target_was_reached_on_my_pilots(alice, alice_clie
     reading_add(pilot=pilot, measured_on=day, value=50, by=alice)
 
     # when
-    html = alice_client.get(reverse("my_pilots")).content.decode()
+    html = alice_client.get(reverse("my_work")).content.decode()
 
     # then
     assert f"the success metric reached its target ({day:%-d %b %Y})" in html

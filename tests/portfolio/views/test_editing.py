@@ -74,7 +74,42 @@ def test_it_proposes_a_pilot_with_its_creator_as_deployment_owner_by_default(ali
     assert (pilot.stage, pilot.deployment_owner) == (Stage.PROPOSED, alice)
     assert pilot.history.get().history_user == alice
     assert pilot.stage_changes.get().changed_by == alice
-    assert "Its charter needs three answers" in client.get(response.url).content.decode()
+    # the message names what is missing, no more: the owner is named here
+    message = client.get(response.url).content.decode()
+    assert (
+        "Before it starts, its charter must still answer: what success looks like (a success "
+        "metric with baseline and target); the path to production (at least one "
+        "path-to-production item); when it runs (a planned start and a planned end)."
+    ) in message
+
+
+def test_it_says_only_the_two_answers_missing_when_dates_are_given(alice, unit):
+    client = signed_in(alice)
+
+    response = client.post(
+        reverse("pilot_new"),
+        {"title": "Invoice matching", "business_unit": unit.id, "risk_tier": "medium",
+         "deployment_owner": alice.id, "pilot_start": "7 Oct 2026",
+         "pilot_end_planned": "2027-01-31"},
+    )  # fmt: skip
+
+    message = client.get(response.url).content.decode()
+    assert "three" not in message
+    assert "when it runs" not in message
+    assert "what success looks like" in message and "the path to production" in message
+    pilot = Pilot.objects.get(title="Invoice matching")
+    assert (str(pilot.pilot_start), str(pilot.pilot_end_planned)) == ("2026-10-07", "2027-01-31")
+
+
+def test_the_proposal_form_tells_what_is_required_and_what_is_needed_later(alice, unit):
+    text = signed_in(alice).get(reverse("pilot_new")).content.decode()
+
+    assert "---------" not in text
+    assert "Choose a person" in text and "Choose a business unit" in text
+    assert 'Title <small class="need required">(required)</small>' in text
+    assert 'Planned end <small class="need">(needed before the pilot starts)</small>' in text
+    assert 'placeholder="e.g. 7 Oct 2026"' in text
+    assert "(optional)" not in text.split("Planned end")[1].split("</label>")[0]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +121,7 @@ def test_it_proposes_a_pilot_with_its_creator_as_deployment_owner_by_default(ali
             {"pilot_start": "2026-06-01", "pilot_end_planned": "2026-05-01"},
             "Planned end: The planned end comes before the pilot start.",
         ),
-        ({"pilot_start": "2026-02-30"}, "Pilot start: Enter a valid date."),
+        ({"pilot_start": "2026-02-30"}, "Pilot start: Enter a date such as 7 Oct 2026."),
         ({"deployment_owner": "99999"}, "Select a valid choice."),
     ],
 )
@@ -232,7 +267,7 @@ def test_it_refuses_dates_in_the_wrong_order_with_a_field_error(alice, pilot):
 
     assert response.status_code == 400
     assert "Planned end: The planned end comes before the pilot start." in response.content.decode()
-    assert Pilot.objects.get(pk=pilot.pk).pilot_start is None
+    assert Pilot.objects.get(pk=pilot.pk).pilot_start == pilot.pilot_start  # unchanged
 
 
 def test_the_second_of_two_editors_gets_the_current_values_not_an_overwrite(alice, bob, pilot):
@@ -402,7 +437,7 @@ def test_it_adds_a_part_and_redirects_to_its_section_without_javascript(alice, p
         ("path", {"kind": "teleport"}, "Kind: Select a valid choice."),
         ("kpis", {"horizon_months": "-1"}, "Horizon (months): Ensure this value is greater"),
         ("conditions", {"decision": "maybe"}, "Decision: Select a valid choice."),
-        ("readings", {"measured_on": "2026-13-01"}, "Measured on: Enter a valid date."),
+        ("readings", {"measured_on": "2026-13-01"}, "Measured on: Enter a date such as 7 Oct"),
     ],
 )
 def test_it_refuses_bad_input_in_a_part_with_a_field_error(alice, pilot, kind, data, field_error):
@@ -673,5 +708,37 @@ def test_the_sections_take_the_same_queries_whatever_the_number_of_parts(alice):
 def test_executives_may_propose_and_reviewers_may_not_see_the_link(executive):
     other = UserFactory(email="rita@example.com", role=Role.REVIEWER, function="legal")
 
-    assert "Propose a pilot" in signed_in(executive).get(reverse("my_pilots")).content.decode()
-    assert "Propose a pilot" not in signed_in(other).get(reverse("my_pilots")).content.decode()
+    assert "Propose a pilot" in signed_in(executive).get(reverse("my_work")).content.decode()
+    assert "Propose a pilot" not in signed_in(other).get(reverse("my_work")).content.decode()
+
+
+# The people pickers
+
+
+def test_a_people_picker_is_a_plain_select_with_a_search_box_for_htmx(alice, unit):
+    text = signed_in(alice).get(reverse("pilot_new")).content.decode()
+
+    assert (
+        '<span class="people-picker"><input type="search" class="people-search" name="q" hidden'
+        in text
+    )
+    assert 'hx-get="/people/options/"' in text and 'hx-target="next select"' in text
+    assert '<select name="deployment_owner"' in text
+
+
+def test_the_people_search_returns_the_matching_options(alice, bob, charlie):
+    client = signed_in(alice)
+
+    text = client.get(reverse("people_options"), {"q": "bo own"}, **HTMX).content.decode()
+
+    assert '<option value="">Choose a person</option>' in text
+    assert f'<option value="{bob.id}">Bob Owner</option>' in text
+    assert "Alice" not in text and "Charlie" not in text
+    nobody = client.get(reverse("people_options"), {"q": "zz<b>"}).content.decode()
+    assert "Nobody matches “zz&lt;b&gt;”" in nobody
+
+
+def test_the_people_search_needs_a_sign_in(client, db):
+    response = client.get(reverse("people_options"), {"q": "a"})
+
+    assert response.status_code == 302

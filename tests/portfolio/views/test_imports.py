@@ -202,5 +202,5 @@ def test_it_offers_the_template_with_notes_lists_and_typed_dates(erin_client):
 
 
 def test_the_navigation_offers_the_import_to_those_who_may_only(erin_client, alice_client):
-    assert 'href="/pilots/import/"' in erin_client.get(reverse("my_pilots")).content.decode()
-    assert 'href="/pilots/import/"' not in alice_client.get(reverse("my_pilots")).content.decode()
+    assert 'href="/pilots/import/"' in erin_client.get(reverse("my_work")).content.decode()
+    assert 'href="/pilots/import/"' not in alice_client.get(reverse("my_work")).content.decode()

@@ -1,4 +1,5 @@
-"""The "My pilots" page: a user's own pilots, each with what blocks it."""
+"""My work: what waits for a person, their pilots with what blocks each, the landing
+page and the header's count."""
 
 from datetime import date, timedelta
 
@@ -11,9 +12,12 @@ from django.utils import timezone
 from gates.models import Criterion
 from gates.services import evidence_review, evidence_submit, signoff_record
 from portfolio.selectors.my_work import my_pilots
-from portfolio.services.lifecycle import decision_record
+from portfolio.selectors.work_queue import my_work_count
+from portfolio.services.lifecycle import decision_record, pilot_stage_move
+from portfolio.services.parts import condition_add
 from portfolio.services.pilots import pilot_update
 from tests.factories import (
+    UserFactory,
     gate_meet,
     make_awaiting_pilot,
     make_chartered_pilot,
@@ -198,12 +202,12 @@ def test_it_shows_the_page_from_the_navigation(client, portfolio, alice):
     pilot_update(pilot=portfolio["owned"], summary="x")
 
     # when
-    response = client.get(reverse("my_pilots"))
+    response = client.get(reverse("my_work"))
 
     # then
     content = response.content.decode()
     assert response.status_code == 200
-    assert f'href="{reverse("my_pilots")}"' in content
+    assert f'href="{reverse("my_work")}"' in content
     for title in ["Owned", "Delivered", "Decided", "Risk"]:
         assert title in content
     assert "Bob&#x27;s own" not in content
@@ -216,7 +220,7 @@ def test_it_shows_the_stall_badges(client, alice):
     )
     client.force_login(alice)
 
-    response = client.get(reverse("my_pilots"))
+    response = client.get(reverse("my_work"))
 
     assert '<span class="badge badge-stalled">Stalled</span>' in response.content.decode()
 
@@ -224,13 +228,132 @@ def test_it_shows_the_stall_badges(client, alice):
 def test_it_says_when_no_pilot_names_the_user(client, portfolio, charlie):
     client.force_login(charlie)
 
-    response = client.get(reverse("my_pilots"))
+    response = client.get(reverse("my_work"))
 
     assert "No pilot names you yet" in response.content.decode()
 
 
 def test_it_sends_anonymous_visitors_to_sign_in(client, db):
-    response = client.get(reverse("my_pilots"))
+    response = client.get(reverse("my_work"))
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+# My work's items, the landing page and the header's count
+
+
+def test_it_groups_the_work_and_links_each_item_to_its_criterion(client, alice):
+    # given: a piloting pilot of alice's, evidence to add on every criterion
+    pilot = make_chartered_pilot(owner=alice, title="Assistant", risk_tier="low")
+    pilot_stage_move(pilot=pilot, to_stage="piloting", by=alice)
+    first = Criterion.objects.select_related("gate").filter(applies_to_low=True).first()
+    client.force_login(alice)
+
+    # when
+    content = client.get(reverse("my_work")).content.decode()
+
+    # then
+    assert '<h2 id="work-evidence_add-title">Evidence to add' in content
+    link = f"/pilots/{pilot.id}/?open={first.gate.key}#criterion-{first.id}"
+    assert '<li class="work-pilot"><strong>Assistant</strong>' in content
+    assert f'<a href="{link}" aria-label="Assistant: {first.text}">{first.text}</a>' in content
+
+
+def test_it_says_when_nothing_waits(client, charlie):
+    client.force_login(charlie)
+
+    content = client.get(reverse("my_work")).content.decode()
+
+    assert "Nothing waits for you today." in content
+    assert '<span class="count" aria-label="0 things waiting for you">0</span>' in content
+
+
+@pytest.mark.parametrize("role, lands_on", [("owner", "/my/"), ("reviewer", "/my/")])
+def test_owners_and_reviewers_land_on_my_work(client, db, role, lands_on):
+    user = UserFactory(email=f"{role}@example.com", role=role, function="legal")
+    client.force_login(user)
+
+    response = client.get("/")
+
+    assert (response.status_code, response.url) == (302, lands_on)
+
+
+@pytest.mark.parametrize("role", ["executive", "admin"])
+def test_executives_and_admins_land_on_the_dashboard(client, db, role):
+    client.force_login(UserFactory(email=f"{role}@example.com", role=role))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "pilots in the portfolio" in response.content.decode()
+
+
+def test_it_lands_on_the_landing_page_after_signing_in(client, alice):
+    response = client.post(
+        reverse("login"), {"username": alice.email, "password": "correct horse battery"}
+    )
+
+    assert response.url == "/"
+    assert client.get(response.url).url == reverse("my_work")
+
+
+def test_the_old_address_leads_to_my_work(client, alice):
+    client.force_login(alice)
+
+    response = client.get("/my/pilots/")
+
+    assert (response.status_code, response.url) == (301, reverse("my_work"))
+
+
+def test_the_header_counts_the_work_on_every_page(client, alice):
+    make_awaiting_pilot(owner=alice, entered_on=AS_OF, title="Decide me")
+    count = my_work_count(user=alice, as_of=timezone.localdate())
+    client.force_login(alice)
+
+    assert count > 1
+    for url in [reverse("dashboard"), reverse("board_report"), reverse("my_work")]:
+        content = client.get(url).content.decode()
+        assert f'>My work <span class="count" aria-label="{count} things waiting for you">' in (
+            content
+        ), url
+
+
+def busy(owner, count: int) -> None:
+    for n in range(count):
+        pilot = make_awaiting_pilot(owner=owner, entered_on=AS_OF, title=f"Pilot {n}")
+        condition_add(pilot=pilot, kind="data_access", description=f"Export {n}")
+
+
+def page_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("my_work")).status_code == 200
+    return len(queries)
+
+
+def test_it_shows_my_work_in_a_fixed_number_of_queries(client, alice, bob):
+    # given: 2 pilots with work for alice, then 20 for bob
+    busy(alice, 2)
+    busy(bob, 20)
+    client.force_login(alice)
+    few = page_queries(client)
+    client.force_login(bob)
+
+    # then: the same number of queries; the header's count reads nothing more
+    assert page_queries(client) == few
+    assert "Pilot 19" in client.get(reverse("my_work")).content.decode()
+
+
+def test_a_reviewers_pilot_names_their_own_task_first(alice):
+    legal = reviewer("legal")
+    pilot = make_chartered_pilot(owner=alice, title="Assistant")
+    privacy = Criterion.objects.get(text="Data privacy compliance")
+    evidence = evidence_submit(pilot=pilot, criterion=privacy, by=alice, text="DPIA")
+
+    assert [row.blocker for row in my_pilots(user=legal, as_of=AS_OF)] == [
+        "Legal evidence to review"
+    ]
+    evidence_review(evidence=evidence, by=legal, accept=True)
+    assert [row.blocker for row in my_pilots(user=legal, as_of=AS_OF)] == [
+        "Legal sign-off to give"
+    ]
