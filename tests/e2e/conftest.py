@@ -7,9 +7,15 @@ screenshots/.
 """
 
 import os
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from portfolio.models import Role
+from portfolio.services.lifecycle import decision_record
+from tests.factories import UserFactory, make_awaiting_pilot, make_pilot
 
 # Playwright's sync API runs an event loop in this thread; the tests' own database
 # calls are still synchronous.
@@ -99,3 +105,20 @@ def axe_violations(page) -> list[str]:
         + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
         for v in results["violations"]
     ]
+
+
+def days_ago(n: int) -> date:
+    return timezone.localdate() - timedelta(days=n)
+
+
+@pytest.fixture
+def portfolio(db):
+    """A small portfolio for the dashboard's and the board report's tests: a stalled
+    pilot, a stopped one and a proposal; returns the executive who looks at it."""
+    executive = UserFactory(email="erin@example.com", name="Erin Executive", role=Role.EXECUTIVE)
+    owner = UserFactory(email="alice@example.com", name="Alice Owner")
+    make_awaiting_pilot(owner=owner, entered_on=days_ago(120), title="Stuck assistant")
+    stopped = make_awaiting_pilot(owner=owner, entered_on=days_ago(30), title="Dead end")
+    decision_record(pilot=stopped, outcome="stop", by=executive, rationale="Value below target")
+    make_pilot(title="Fresh idea")
+    return executive

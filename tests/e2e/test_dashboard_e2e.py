@@ -1,31 +1,11 @@
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from portfolio.models import Role
-from portfolio.services.lifecycle import decision_record
 from tests.e2e.conftest import sign_in
-from tests.factories import UserFactory, make_awaiting_pilot, make_pilot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PASSWORD = "correct horse battery"
-
-
-def days_ago(n: int):
-    return timezone.localdate() - timedelta(days=n)
-
-
-@pytest.fixture
-def portfolio(db):
-    executive = UserFactory(email="erin@example.com", name="Erin Executive", role=Role.EXECUTIVE)
-    owner = UserFactory(email="alice@example.com", name="Alice Owner")
-    make_awaiting_pilot(owner=owner, entered_on=days_ago(120), title="Stuck assistant")
-    stopped = make_awaiting_pilot(owner=owner, entered_on=days_ago(30), title="Dead end")
-    decision_record(pilot=stopped, outcome="stop", by=executive, rationale="Value below target")
-    make_pilot(title="Fresh idea")
-    return executive
 
 
 def table_titles(page) -> list[str]:
