@@ -101,8 +101,9 @@ def _gate_progress_write(statuses: list[GateStatus]) -> None:
             progress[GateProgress.PASSED_ALL].append(pilot_id)
         else:
             progress[GateProgress.OPEN].append(pilot_id)
+    now = timezone.now()  # the pilots changed: the dashboard's figures too
     for value, pilot_ids in progress.items():
-        Pilot.objects.filter(id__in=pilot_ids).update(gate_progress=value)
+        Pilot.objects.filter(id__in=pilot_ids).update(gate_progress=value, updated_at=now)
 
 
 def _lapses_write(pilots: list[tuple], statuses: list[GateStatus], gates: list[Gate]) -> None:
@@ -128,7 +129,7 @@ def _lapses_write(pilots: list[tuple], statuses: list[GateStatus], gates: list[G
     still = (was_lapsed & set(live)) - passes_now
     cleared = was_lapsed - still
     if newly:
-        Pilot.objects.filter(id__in=newly).update(readiness_lapsed=True)
+        Pilot.objects.filter(id__in=newly).update(readiness_lapsed=True, updated_at=timezone.now())
         now = timezone.now()
         ChecklistEvent.objects.bulk_create(
             ChecklistEvent(
@@ -140,4 +141,6 @@ def _lapses_write(pilots: list[tuple], statuses: list[GateStatus], gates: list[G
             for pilot_id in newly
         )
     if cleared:
-        Pilot.objects.filter(id__in=cleared).update(readiness_lapsed=False)
+        Pilot.objects.filter(id__in=cleared).update(
+            readiness_lapsed=False, updated_at=timezone.now()
+        )

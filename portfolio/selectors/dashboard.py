@@ -43,6 +43,7 @@ from portfolio.selectors.conditions import (
     process_change_condition,
 )
 from portfolio.selectors.decisions_due import decision_due_condition
+from portfolio.selectors.history import kept
 from portfolio.selectors.post_launch import (
     PostLaunchValue,
     post_launch_value_condition,
@@ -217,12 +218,18 @@ def dashboard_figures(*, as_of: date) -> dict:
         "costs": costs,
         "cost_totals": {entry["currency"]: entry["totals"] for entry in costs},
         "post_launch": post_launch,
-        "open_waivers": open_waivers(),
         "decision_rate": round(100 * counts["past_end_decided"] / past_end) if past_end else None,
         "median_days_awaiting": _median_days_awaiting(
             as_of=as_of, count=counts[Stage.AWAITING_DECISION]
         ),
     }
+
+
+def dashboard_figures_kept(*, as_of: date, version: tuple | None = None) -> dict:
+    """`dashboard_figures`, computed once per change of the portfolio and per day, and
+    kept in the cache (`selectors.history.kept`): each figure scans every pilot, and
+    any write to what they read changes the portfolio's version, so they stay exact."""
+    return kept(("figures", as_of), lambda: dashboard_figures(as_of=as_of), version=version)
 
 
 def _gate_counts() -> dict[str, dict[str, int]]:
@@ -291,15 +298,6 @@ def _scaled_with_open_waivers(*, due_before: date | None = None) -> Q:
     if due_before is not None:
         waivers = waivers.filter(due_on__lt=due_before)
     return Q(stage__in=[Stage.SCALING, Stage.IN_PRODUCTION]) & Q(Exists(waivers))
-
-
-def open_waivers() -> list[Waiver]:
-    """Every waiver still open, the soonest due first, with its pilot, gate and owner."""
-    return list(
-        Waiver.objects.filter(closed_on__isnull=True)
-        .select_related("pilot", "gate", "owner")
-        .order_by("due_on", "id")
-    )
 
 
 def decisions_between(*, start: date, end: date) -> QuerySet[Decision]:

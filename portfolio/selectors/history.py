@@ -26,10 +26,13 @@ from gates.models import GATE_KEYS, Gate, GateStatus, Readiness
 from portfolio.models import (
     CostLine,
     Decision,
+    DecisionDue,
     MetricReading,
+    PathItem,
     Pilot,
     PortfolioSnapshot,
     StageChange,
+    SuccessMetric,
     Waiver,
 )
 from portfolio.models.pilots import Stage
@@ -262,24 +265,35 @@ def snapshot_on(day: date) -> PortfolioSnapshot | None:
 
 
 def portfolio_version() -> tuple:
-    """What changes whenever a record the trends read is written, changed or deleted:
-    the highest id and the number of the dated records, of the histories of cost lines
-    and readings, the pilots' latest change, the waivers closed, the snapshots."""
-    pilots = Pilot.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
-    parts = [pilots["n"], pilots["changed"]]
-    for model in (StageChange, Decision, Waiver):
-        parts += model.objects.aggregate(n=Count("id"), last=Max("id")).values()
-    parts.append(Waiver.objects.filter(closed_on__isnull=False).count())
-    for history in (CostLine.history, MetricReading.history):
-        parts.append(history.aggregate(last=Max("history_id"))["last"])
-    parts.append(PortfolioSnapshot.objects.aggregate(last=Max("recorded_at"))["last"])
-    return tuple(parts)
+    """What changes whenever a record the dashboard's figures and the trends read is
+    written, changed or deleted: the number of pilots and their latest change (a
+    pilot's gate statuses, progress and lapse are written with it), the highest id of
+    the dated records and the decision-due causes (none is deleted but with its pilot,
+    nor changed, but a waiver's closing, counted), the histories of cost lines,
+    readings, success metrics and path items, the snapshots. Index lookups, but for
+    the two counts."""
+    parts = {
+        "pilots": Pilot.objects.aggregate(n=Count("id"), changed=Max("updated_at")),
+        **{
+            model.__name__: model.objects.aggregate(last=Max("id"))
+            for model in (StageChange, Decision, Waiver, DecisionDue)
+        },
+        "closed": Waiver.objects.filter(closed_on__isnull=False).aggregate(n=Count("id")),
+        **{
+            model.__name__: model.history.aggregate(last=Max("history_id"))
+            for model in (CostLine, MetricReading, SuccessMetric, PathItem)
+        },
+        "snapshots": PortfolioSnapshot.objects.aggregate(last=Max("recorded_at")),
+    }
+    return tuple(value for figures in parts.values() for value in figures.values())
 
 
-def kept(key: tuple, compute: Callable[[], T]) -> T:
-    """`compute()`, kept in the cache for this version of the portfolio: exact, since
-    any write to what the portfolio's past is read from changes the key."""
-    digest = sha256(repr((portfolio_version(), *key)).encode()).hexdigest()
+def kept(key: tuple, compute: Callable[[], T], *, version: tuple | None = None) -> T:
+    """`compute()`, kept in the cache for this version of the portfolio (`version`, if
+    the caller read it already): exact, since any write to what the dashboard and the
+    portfolio's past are read from changes the key."""
+    version = version or portfolio_version()
+    digest = sha256(repr((version, *key)).encode()).hexdigest()
     found = cache.get(f"past:{digest}")
     if found is None:
         found = compute()

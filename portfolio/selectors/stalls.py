@@ -148,17 +148,24 @@ def overdue_since() -> Case:
     )
 
 
-def stall_list(*, as_of: date, limit: int | None = 10) -> list[Pilot]:
-    """Stalled and drifting pilots, worst first: the longest overdue at the top."""
-    # First the few pilots to show, then their signals: computed for those rows
-    # only, the signal subqueries stay cheap whatever the size of the portfolio.
+def stall_ids(*, as_of: date, limit: int | None = 10) -> list[int]:
+    """The ids of the stalled and drifting pilots, worst first (`stall_list`)."""
     worst = (
         Pilot.objects.filter(stalled_condition(as_of) | drifting_condition(as_of))
         .annotate(overdue_since=overdue_since())
         .order_by("overdue_since", "title", "id")
         .values_list("id", flat=True)
     )
-    ids = list(worst[:limit] if limit else worst)
+    return list(worst[:limit] if limit else worst)
+
+
+def stall_list(*, as_of: date, limit: int | None = 10, ids: list[int] | None = None) -> list[Pilot]:
+    """Stalled and drifting pilots, worst first: the longest overdue at the top (those
+    of `ids`, if the caller kept them, see `stall_ids`)."""
+    # First the few pilots to show, then their signals: computed for those rows
+    # only, the signal subqueries stay cheap whatever the size of the portfolio.
+    if ids is None:
+        ids = stall_ids(as_of=as_of, limit=limit)
     pilots = (
         with_stall_state(Pilot.objects.filter(id__in=ids), as_of=as_of)
         .select_related("business_unit", "deployment_owner")

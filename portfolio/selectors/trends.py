@@ -146,7 +146,9 @@ def trend_rows(points: list[dict]) -> list[dict]:
     return rows
 
 
-def portfolio_over_time(*, start: date, end: date, as_of: date) -> dict:
+def portfolio_over_time(
+    *, start: date, end: date, as_of: date, version: tuple | None = None
+) -> dict:
     """The trends of the period and the cohorts as of a day, computed once per change
     of the portfolio (`portfolio_version`) and kept in the cache: exact, since any write
     to what they read changes the key."""
@@ -158,4 +160,4 @@ def portfolio_over_time(*, start: date, end: date, as_of: date) -> dict:
             "cohorts": cohorts(past, as_of=as_of),
         }
 
-    return kept(("over-time", start, end, as_of), compute)
+    return kept(("over-time", start, end, as_of), compute, version=version)

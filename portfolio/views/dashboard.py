@@ -29,13 +29,13 @@ from portfolio.report_pdf import board_report_pdf_bytes
 from portfolio.selectors.as_of import figures_as_of
 from portfolio.selectors.as_of_table import pilot_ids_as_of, pilots_as_of, stall_rows_as_of
 from portfolio.selectors.dashboard import (
-    dashboard_figures,
+    dashboard_figures_kept,
     pilot_table,
     stop_decisions,
 )
-from portfolio.selectors.history import kept
+from portfolio.selectors.history import kept, portfolio_version
 from portfolio.selectors.period import board_period
-from portfolio.selectors.stalls import stall_list, stall_row
+from portfolio.selectors.stalls import stall_ids, stall_list, stall_row
 from portfolio.selectors.trends import last_months, portfolio_over_time
 from portfolio.trend_charts import trend_charts
 
@@ -118,17 +118,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if clean is not None:
             response = push_url(response, f"{request.path}?{clean}" if clean else request.path)
     else:
-        figures = figures or dashboard_figures(as_of=as_of)
+        version = portfolio_version()  # read once for the figures and the trends
+        figures = figures or dashboard_figures_kept(as_of=as_of, version=version)
         context["figures"], context["charts"] = (
             figures,
             dashboard_charts(figures, query=context["as_of_query"]),
         )
         if stalls is None:
-            stalls = _stall_rows(stall_list(as_of=as_of, limit=10), as_of)
+            # Which pilots are worst scans them all: kept, as the figures are.
+            ids = kept(("stalls", as_of), lambda: stall_ids(as_of=as_of), version=version)
+            stalls = _stall_rows(stall_list(as_of=as_of, ids=ids), as_of)
         context["stalls"] = stalls
         start, end = last_months(as_of)
-        over_time = portfolio_over_time(start=start, end=end, as_of=as_of)
-        context["trends"] = trend_charts(over_time["points"])
+        over_time = portfolio_over_time(start=start, end=end, as_of=as_of, version=version)
+        context["trends"] = kept(
+            ("trend-charts", start, end, as_of),
+            lambda: trend_charts(over_time["points"]),
+            version=version,
+        )
         context["cohorts"] = over_time["cohorts"]
         stops = Paginator(stop_decisions(), STOPS_PAGE_SIZE)
         context["stops"] = stops.get_page(request.GET.get("stops"))
