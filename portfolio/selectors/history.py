@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from hashlib import sha256
 from typing import TypeVar
 
@@ -65,11 +66,12 @@ class PilotPast:
         return None if i < 0 else (self.stages[i], self.starts[i])
 
     def first_on(self, stage: str) -> date | None:
-        return next(
-            (on for s, on in zip(self.stages, self.starts, strict=True) if s == stage), None
-        )
+        try:
+            return self.starts[self.stages.index(stage)]
+        except ValueError:
+            return None
 
-    @property
+    @cached_property
     def started_on(self) -> date | None:
         """The pilot's start: its first day piloting; for a pilot recorded past that
         stage (an inventory), its planned start or the day it was recorded."""
@@ -78,7 +80,7 @@ class PilotPast:
             return piloting
         return self.pilot_start or self.starts[0]
 
-    @property
+    @cached_property
     def went_live_on(self) -> date | None:
         return self.first_on(Stage.IN_PRODUCTION)
 
@@ -89,7 +91,7 @@ class PilotPast:
         return any(on <= day for on, _ in self.decisions)
 
 
-@dataclass
+@dataclass(slots=True)
 class CostEvent:
     line_id: int
     pilot_id: int
@@ -154,19 +156,21 @@ def _without_changes_fill(pilots: dict[int, PilotPast]) -> None:
 
 
 def _cost_events() -> list[CostEvent]:
-    """Each cost line's versions, oldest first, dated by the day they were written."""
+    """Each cost line's versions, oldest first, dated by the day they were written (in
+    the portfolio's time zone)."""
     rows = CostLine.history.order_by("history_date", "history_id").values_list(
         "id", "pilot_id", "history_date", "history_type", "phase", "category", "amount", "currency"
     )
+    zone = timezone.get_current_timezone()
     return [
         CostEvent(
-            line_id=line_id,
-            pilot_id=pilot_id,
-            on=timezone.localtime(written).date(),
-            phase=phase,
-            category=category,
-            amount=None if kind == "-" else amount,
-            currency=currency,
+            line_id,
+            pilot_id,
+            written.astimezone(zone).date(),
+            phase,
+            category,
+            None if kind == "-" else amount,
+            currency,
         )
         for line_id, pilot_id, written, kind, phase, category, amount, currency in rows
     ]
