@@ -20,6 +20,7 @@ STATES = [
     ("stalled", "Stalled"),
     ("drifting", "Drifting"),
     ("decision_due", "Decision due"),
+    ("past_end", "Past the planned end"),
 ]
 READINESS = [
     ("", "Any"),

@@ -148,6 +148,16 @@ def test_it_filters_the_pilot_table(alice_client, portfolio, params, expected):
     assert titles(response) == expected
 
 
+def test_the_decision_rate_links_to_the_pilots_past_their_planned_end(alice_client, portfolio):
+    figures = alice_client.get(reverse("dashboard")).context["figures"]
+
+    response = alice_client.get(reverse("dashboard"), {"state": "past_end"})
+
+    assert response.context["form"].cleaned_data["state"] == "past_end"
+    assert len(titles(response)) == figures["counts"]["past_end"] > 0
+    assert 'href="?state=past_end#pilots"' in alice_client.get(reverse("dashboard")).text
+
+
 def test_it_filters_by_business_unit_and_owner(alice_client, portfolio, bob):
     finance = portfolio["drifting"].business_unit
 
