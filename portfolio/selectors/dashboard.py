@@ -283,12 +283,21 @@ def cost_entries(by_currency: dict) -> list[dict]:
     return entries
 
 
-def stop_decisions() -> QuerySet[Decision]:
-    """The decisions that stopped the pilots now stopped, latest first: every reason."""
-    return (
-        Decision.objects.filter(outcome=Outcome.STOP, pilot__stage=Stage.STOPPED)
-        .select_related("pilot", "pilot__business_unit", "decided_by")
-        .order_by("-decided_on", "-id")
+def stop_decisions(*, as_of: date | None = None) -> QuerySet[Decision]:
+    """The decisions that stopped the pilots now stopped, latest first: every reason.
+    As of a past day: the stop decisions taken by then that no later decision taken
+    by then replaced (a stop is final, but a decision may be superseded)."""
+    decisions = Decision.objects.filter(outcome=Outcome.STOP)
+    if as_of is None:
+        decisions = decisions.filter(pilot__stage=Stage.STOPPED)
+    else:
+        later = Decision.objects.filter(pilot=OuterRef("pilot"), decided_on__lte=as_of).filter(
+            Q(decided_on__gt=OuterRef("decided_on"))
+            | Q(decided_on=OuterRef("decided_on"), id__gt=OuterRef("id"))
+        )
+        decisions = decisions.filter(decided_on__lte=as_of).exclude(Exists(later))
+    return decisions.select_related("pilot", "pilot__business_unit", "decided_by").order_by(
+        "-decided_on", "-id"
     )
 
 

@@ -137,7 +137,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             version=version,
         )
         context["cohorts"] = over_time["cohorts"]
-        stops = Paginator(stop_decisions(), STOPS_PAGE_SIZE)
+        stops = Paginator(stop_decisions(as_of=as_of if in_the_past else None), STOPS_PAGE_SIZE)
         context["stops"] = stops.get_page(request.GET.get("stops"))
         response = render(request, "portfolio/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request"])

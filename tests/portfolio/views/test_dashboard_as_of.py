@@ -124,3 +124,14 @@ def test_it_shows_none_for_the_figures_not_kept_for_a_past_day(alice_client):
     assert response.context["figures"]["counts"]["decision_due"] is None
     for extra in ({"state": "decision_due"}, {"value": "leaking"}, {"value": "reached"}):
         assert titles(alice_client.get(reverse("dashboard"), {**params, **extra})) == []
+
+
+def test_it_lists_the_stops_decided_by_the_day(alice_client):
+    # given: "Dead end" was stopped today
+    url = reverse("dashboard")
+    stops = alice_client.get(url).context["stops"]
+    assert [d.pilot.title for d in stops] == ["Dead end"]
+    # then: the day before, nothing had been stopped
+    yesterday = alice_client.get(url, {"as_of": days_ago(1)}).context["stops"]
+    assert list(yesterday) == []
+    assert yesterday.paginator.count == 0
