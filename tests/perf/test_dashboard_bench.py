@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from gates.models import ChecklistVersion, Criterion
 from portfolio.models import BusinessUnit, Decision, Pilot, Role, User
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,10000").split(",")]
@@ -30,6 +31,11 @@ def seed(size: int) -> None:
     # Decisions protect the ones they supersede; unlink them to wipe the portfolio.
     Decision.objects.update(supersedes=None)
     Pilot.objects.all().delete()
+    # The checklist as migrations leave it: the demo publishes its second version.
+    later = ChecklistVersion.objects.filter(number__gt=1)
+    Criterion.objects.filter(version__in=later).delete()
+    later.delete()
+    ChecklistVersion.objects.update(published_by=None)
     User.objects.all().delete()
     BusinessUnit.objects.all().delete()
     call_command("seed_demo", "--pilots", str(size), "--seed", "7", stdout=io.StringIO())
