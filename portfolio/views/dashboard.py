@@ -50,10 +50,17 @@ def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
     return [stall_row(pilot, as_of=as_of) for pilot in pilots]
 
 
-def _past_page(request: HttpRequest, filters: dict, as_of: date):
-    """The figures, the table's page and the stall rows as of a past day."""
-    figures = kept(("as-of", as_of), lambda: figures_as_of(as_of=as_of))
-    ids = pilot_ids_as_of(figures=figures, **filters)
+def _past_page(request: HttpRequest, filters: dict, as_of: date, version: tuple):
+    """The figures, the table's page and the stall rows as of a past day: the figures
+    and the table's order are kept for this version of the portfolio."""
+    figures = kept(("as-of", as_of), lambda: figures_as_of(as_of=as_of), version=version)
+    # The filters by value; a person or a unit by its id.
+    given = tuple(sorted((name, getattr(v, "pk", v)) for name, v in filters.items()))
+    ids = kept(
+        ("as-of-table", as_of, given),
+        lambda: pilot_ids_as_of(figures=figures, **filters),
+        version=version,
+    )
     page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = pilots_as_of(list(page.object_list), figures=figures)
     return figures, page, stall_rows_as_of(figures, limit=10)
@@ -94,8 +101,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     as_of = as_of_form.day()
     form = PilotFilterForm(request.GET or None)
     in_the_past = as_of < timezone.localdate()
+    version = portfolio_version()  # read once for all that is kept
     if in_the_past:
-        figures, page, stalls = _past_page(request, form.filters(), as_of)
+        figures, page, stalls = _past_page(request, form.filters(), as_of, version)
     else:
         figures = stalls = None
         pilots = Paginator(pilot_table(as_of=as_of, **form.filters()), PAGE_SIZE)
@@ -118,7 +126,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if clean is not None:
             response = push_url(response, f"{request.path}?{clean}" if clean else request.path)
     else:
-        version = portfolio_version()  # read once for the figures and the trends
         figures = figures or dashboard_figures_kept(as_of=as_of, version=version)
         context["figures"], context["charts"] = (
             figures,
