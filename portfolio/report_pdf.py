@@ -185,10 +185,8 @@ def _cohorts(report: dict) -> list[Flowable]:
 
 
 def _decisions(report: dict) -> list[Flowable]:
-    decisions = report["decisions"]
-    title = (
-        f"Decisions taken from {_day(report['start'])} to {_day(report['end'])} ({len(decisions)})"
-    )
+    decisions, total = report["decisions"], report["totals"]["decisions"]
+    title = f"Decisions taken from {_day(report['start'])} to {_day(report['end'])} ({total})"
     rows = [
         [
             _day(d.decided_on),
@@ -201,8 +199,18 @@ def _decisions(report: dict) -> list[Flowable]:
     ] or [["No decision was taken in this period.", "", "", "", ""]]
     return [
         Paragraph(title, STYLES["Heading2"]),
+        *_more(
+            f"The latest {len(decisions)} of {total}; every decision is in the portfolio export.",
+            len(decisions),
+            total,
+        ),
         _table(["Date", "Pilot", "Outcome", "Decided by", "Rationale"], rows, [22, 45, 18, 30, 60]),
     ]
+
+
+def _more(text: str, shown: int, total: int) -> list[Flowable]:
+    """The line saying a list shows only part of its rows, as the page says it."""
+    return [Paragraph(text, STYLES["BodyText"])] if total > shown else []
 
 
 CHANGES = [
@@ -215,8 +223,9 @@ CHANGES = [
 def _changes(report: dict) -> list[Flowable]:
     flowables = [Paragraph("What changed in the period", STYLES["Heading2"])]
     for key, title, empty in CHANGES:
-        rows = report["changes"][key]
-        flowables.append(Paragraph(f"{title} ({len(rows)})", STYLES["Heading3"]))
+        rows, total = report["changes"][key], report["totals"][key]
+        flowables.append(Paragraph(f"{title} ({total})", STYLES["Heading3"]))
+        flowables += _more(f"The latest {len(rows)} of {total}.", len(rows), total)
         if not rows:
             flowables.append(Paragraph(empty, STYLES["BodyText"]))
             continue
@@ -244,18 +253,21 @@ def _stalls(report: dict) -> list[Flowable]:
         ]
         for row in report["stalls"]
     ] or [["No pilot is stalled or drifting.", "", "", "", ""]]
+    shown, total = len(report["stalls"]), report["totals"]["stalls"]
     return [
         Paragraph(
-            f"Stalled and drifting pilots on {_day(report['end'])} ({len(report['stalls'])})",
-            STYLES["Heading2"],
+            f"Stalled and drifting pilots on {_day(report['end'])} ({total})", STYLES["Heading2"]
+        ),
+        *_more(
+            f"The {shown} longest overdue of {total}; the dashboard lists them all.", shown, total
         ),
         _table(["Pilot", "Unit", "Owner", "For", "Signals"], rows, [50, 30, 30, 28, 37]),
     ]
 
 
 def _waivers(report: dict) -> list[Flowable]:
-    waivers = report["figures"]["open_waivers"]
-    title = f"Open waivers ({len(waivers)}) on {_day(report['end'])}"
+    waivers, total = report["figures"]["open_waivers"], report["totals"]["waivers"]
+    title = f"Open waivers ({total}) on {_day(report['end'])}"
     if not waivers:
         return [
             Paragraph(title, STYLES["Heading2"]),
@@ -273,6 +285,7 @@ def _waivers(report: dict) -> list[Flowable]:
     ]
     return [
         Paragraph(title, STYLES["Heading2"]),
+        *_more(f"The {len(waivers)} soonest due of {total}.", len(waivers), total),
         _table(["Pilot", "Gate", "Condition", "Owner", "Due"], rows, [40, 30, 50, 30, 25]),
     ]
 

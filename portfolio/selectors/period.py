@@ -90,22 +90,41 @@ def board_period(*, start: date, end: date) -> dict:
     return kept(("period", start, end), lambda: _board_period(start=start, end=end))
 
 
+# The rows of each of the report's lists; its heading gives how many there are in all.
+REPORT_ROWS = 50
+
+
 def _board_period(*, start: date, end: date) -> dict:
     past = portfolio_past()
     at_end = figures_as_of(as_of=end, past=past)
     at_start = figures_as_of(as_of=start - timedelta(days=1), past=past)
     if end >= timezone.localdate():
-        stalls = [stall_row(p, as_of=end) for p in stall_list(as_of=end, limit=None)]
+        stalls = [stall_row(p, as_of=end) for p in stall_list(as_of=end, limit=REPORT_ROWS)]
     else:
-        stalls = stall_rows_as_of(at_end, limit=None)
+        stalls = stall_rows_as_of(at_end, limit=REPORT_ROWS)
+    changes = period_changes(past, start=start, end=end)
+    decisions = decisions_between(start=start, end=end)
+    waivers = at_end["open_waivers"]
+    totals = {
+        **{key: len(rows) for key, rows in changes.items()},
+        "stalls": at_end["counts"]["stalled"] + at_end["counts"]["drifting"],
+        "decisions": decisions.count(),
+        "waivers": len(waivers),
+    }
+    # What the report shows of the day's figures: not the pilots behind each.
+    figures = {key: value for key, value in at_end.items() if key != "ids"}
+    figures["open_waivers"] = waivers[:REPORT_ROWS]  # the soonest due
     return {
         "start": start,
         "end": end,
-        "figures": at_end,
-        "stalls": stalls,
+        "figures": figures,
+        "stalls": stalls,  # the longest overdue
         "headlines": headline_rows(at_end, at_start),
         "points": portfolio_trends(start=start, end=end, past=past),
         "cohorts": cohorts(past, as_of=end),
-        "changes": _with_pilots(period_changes(past, start=start, end=end)),
-        "decisions": list(decisions_between(start=start, end=end)),
+        # The latest of each list of changes, in date order.
+        "changes": _with_pilots({key: rows[-REPORT_ROWS:] for key, rows in changes.items()}),
+        "decisions": list(decisions[:REPORT_ROWS]),  # the latest
+        "totals": totals,
+        "rows_shown": REPORT_ROWS,
     }

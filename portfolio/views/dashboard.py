@@ -167,7 +167,12 @@ def board_report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portfolio/board_report.html",
-        {"form": form, "pdf_query": query, **report},
+        {
+            "form": form,
+            "pdf_query": query,
+            "end_is_today": report["end"] >= timezone.localdate(),
+            **report,
+        },
     )
 
 

@@ -111,3 +111,23 @@ def _queries(client, url, params):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url, params).status_code == 200
     return queries
+
+
+def test_its_long_lists_show_their_first_rows_and_say_how_many_in_all(alice_client, monkeypatch):
+    # given: a report that shows one row of each list
+    monkeypatch.setattr("portfolio.selectors.period.REPORT_ROWS", 1)
+    params = _period(365, 0)
+    # when
+    page = alice_client.get(reverse("board_report"), params)
+    pdf = alice_client.get(reverse("board_report_pdf"), params)
+    # then: two decisions taken in the year (a scale, then a stop), the latest shown;
+    # two pilots stalled or drifting, the longest overdue shown
+    assert [d.get_outcome_display() for d in page.context["decisions"]] == ["Stop"]
+    assert [row["pilot"].title for row in page.context["stalls"]] == ["Stuck assistant"]
+    content = page.content.decode()
+    assert "The latest 1 of 2; every decision is in the" in content
+    assert "The 1 longest overdue of 2;" in content
+    assert "state=stalling&amp;sort=days#pilots" in content
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "The latest 1 of 2; every decision is in the portfolio export." in text
+    assert "The 1 longest overdue of 2; the dashboard lists them all." in text
