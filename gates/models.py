@@ -229,6 +229,8 @@ class GateStatus(models.Model):
     status = models.CharField(max_length=20, choices=Readiness.choices)
     criteria_met = models.PositiveSmallIntegerField(default=0)
     criteria_required = models.PositiveSmallIntegerField(default=0)
+    # When it was last derived: what today's figures kept in the cache are checked against.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["gate__number"]

@@ -68,7 +68,7 @@ def readiness_refresh(*, pilot_ids: Iterable[int] | None = None, as_of: date | N
             batch_size=CHUNK,
             update_conflicts=True,
             unique_fields=["pilot", "gate"],
-            update_fields=["status", "criteria_met", "criteria_required"],
+            update_fields=["status", "criteria_met", "criteria_required", "updated_at"],
         )
         written += len(statuses)
     return written
@@ -101,9 +101,8 @@ def _gate_progress_write(statuses: list[GateStatus]) -> None:
             progress[GateProgress.PASSED_ALL].append(pilot_id)
         else:
             progress[GateProgress.OPEN].append(pilot_id)
-    now = timezone.now()  # the pilots changed: the dashboard's figures too
     for value, pilot_ids in progress.items():
-        Pilot.objects.filter(id__in=pilot_ids).update(gate_progress=value, updated_at=now)
+        Pilot.objects.filter(id__in=pilot_ids).update(gate_progress=value)
 
 
 def _lapses_write(pilots: list[tuple], statuses: list[GateStatus], gates: list[Gate]) -> None:
@@ -129,7 +128,7 @@ def _lapses_write(pilots: list[tuple], statuses: list[GateStatus], gates: list[G
     still = (was_lapsed & set(live)) - passes_now
     cleared = was_lapsed - still
     if newly:
-        Pilot.objects.filter(id__in=newly).update(readiness_lapsed=True, updated_at=timezone.now())
+        Pilot.objects.filter(id__in=newly).update(readiness_lapsed=True)
         now = timezone.now()
         ChecklistEvent.objects.bulk_create(
             ChecklistEvent(

@@ -4,6 +4,7 @@
 plus `ids`: the pilots behind each figure, for the pilot table and the trends' links.
 """
 
+from bisect import bisect_right
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
@@ -25,32 +26,43 @@ from portfolio.selectors.history import (
 )
 
 
-def _is_stalled(pilot: PilotPast, stage: str, entered: date, day: date) -> bool:
-    """Awaiting decision for more than STALL_AFTER_DAYS days, no decision since entry
-    (the same rule as `selectors.stalls.stalled_condition`)."""
-    return (
-        stage == Stage.AWAITING_DECISION
-        and entered < day - timedelta(days=settings.STALL_AFTER_DAYS)
-        and not pilot.decided_between(entered, day)
-    )
-
-
 def states_on(past: PortfolioPast, day: date) -> dict[str, set[int]]:
     """The pilots in each state at the end of `day`: one set per stage, and "all",
     "stalled", "drifting", "past_end", "past_end_decided", "measured", "scaled_waived",
-    "scaled_waived_overdue"; `entered` maps each pilot to the day it entered its stage."""
+    "scaled_waived_overdue"; `entered` maps each pilot to the day it entered its stage.
+
+    Stalled: awaiting decision for more than STALL_AFTER_DAYS days, no decision since
+    its entry (the rule of `selectors.stalls.stalled_condition`). One pass over the
+    pilots, each in a few comparisons: the trends ask it for every month."""
     states: dict[str, set[int]] = {key: set() for key in [*Stage.values, *_STATE_KEYS]}
     entered_on: dict[int, date] = {}
+    waiting_since = day - timedelta(days=settings.STALL_AFTER_DAYS)
+    stalled, drifting, measured = states["stalled"], states["drifting"], states["measured"]
+    past_end, decided = states["past_end"], states["past_end_decided"]
     for pilot in past.pilots:
-        now = pilot.stage_on(day)
-        if now is None:
-            continue
-        stage, entered = now
-        entered_on[pilot.id] = entered
-        states["all"].add(pilot.id)
-        states[stage].add(pilot.id)
-        for key in _states_of(pilot, stage, entered, day):
-            states[key].add(pilot.id)
+        i = bisect_right(pilot.starts, day) - 1
+        if i < 0:
+            continue  # not yet recorded
+        pid, stage, entered = pilot.id, pilot.stages[i], pilot.starts[i]
+        entered_on[pid] = entered
+        states["all"].add(pid)
+        states[stage].add(pid)
+        if (
+            stage == Stage.AWAITING_DECISION
+            and entered < waiting_since
+            and not pilot.decided_between(entered, day)
+        ):
+            stalled.add(pid)
+        if pilot.planned_end is not None and pilot.planned_end < day:
+            past_end.add(pid)
+            if pilot.decisions and pilot.decisions[0][0] <= day:  # in date order
+                decided.add(pid)
+            if stage == Stage.PILOTING:
+                drifting.add(pid)
+        if stage == Stage.IN_PRODUCTION and any(entered < on <= day for on in pilot.readings):
+            measured.add(pid)
+        if pilot.waivers and stage in (Stage.SCALING, Stage.IN_PRODUCTION):
+            _waiver_states(states, pilot, day)
     states["entered"] = entered_on  # type: ignore[assignment]
     states["planned_end"] = {  # type: ignore[assignment]
         pid: past.by_id[pid].planned_end for pid in states["drifting"]
@@ -70,30 +82,15 @@ _STATE_KEYS = [
 ]
 
 
-def _states_of(pilot: PilotPast, stage: str, entered: date, day: date) -> list[str]:
-    keys = []
-    if _is_stalled(pilot, stage, entered, day):
-        keys.append("stalled")
-    past_end = pilot.planned_end is not None and pilot.planned_end < day
-    if past_end:
-        keys.append("past_end")
-        if pilot.decided_by(day):
-            keys.append("past_end_decided")
-        if stage == Stage.PILOTING:
-            keys.append("drifting")
-    if stage == Stage.IN_PRODUCTION and any(entered < on <= day for on in pilot.readings):
-        keys.append("measured")
-    if stage in (Stage.SCALING, Stage.IN_PRODUCTION):
-        open_waivers = [
-            due
-            for on, closed, due in pilot.waivers
-            if on <= day and (closed is None or closed > day)
-        ]
-        if open_waivers:
-            keys.append("scaled_waived")
-        if any(due < day for due in open_waivers):
-            keys.append("scaled_waived_overdue")
-    return keys
+def _waiver_states(states: dict, pilot: PilotPast, day: date) -> None:
+    """Scaling or live with waivers open at the end of `day` (and one overdue)."""
+    open_waivers = [
+        due for on, closed, due in pilot.waivers if on <= day and (closed is None or closed > day)
+    ]
+    if open_waivers:
+        states["scaled_waived"].add(pilot.id)
+    if any(due < day for due in open_waivers):
+        states["scaled_waived_overdue"].add(pilot.id)
 
 
 def median_days(days: list[int]) -> int | None:

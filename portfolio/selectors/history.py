@@ -87,9 +87,6 @@ class PilotPast:
     def decided_between(self, after: date, until: date) -> bool:
         return any(after < on <= until for on, _ in self.decisions)
 
-    def decided_by(self, day: date) -> bool:
-        return any(on <= day for on, _ in self.decisions)
-
 
 @dataclass(slots=True)
 class CostEvent:
@@ -268,34 +265,48 @@ def snapshot_on(day: date) -> PortfolioSnapshot | None:
     return PortfolioSnapshot.objects.filter(on__lte=day).order_by("-on").first()
 
 
-def portfolio_version() -> tuple:
-    """What changes whenever a record the dashboard's figures and the trends read is
-    written, changed or deleted: the number of pilots and their latest change (a
-    pilot's gate statuses, progress and lapse are written with it), the highest id of
-    the dated records and the decision-due causes (none is deleted but with its pilot,
-    nor changed, but a waiver's closing, counted), the histories of cost lines,
-    readings, success metrics and path items, the snapshots. Index lookups, but for
-    the two counts."""
+def past_version() -> tuple:
+    """What changes whenever a record the portfolio's past is read from is written,
+    changed or deleted: the number of pilots and their latest change, the highest id
+    of the dated records (none is deleted but with its pilot, nor changed, but a
+    waiver's closing, counted), the histories of cost lines and readings, the
+    snapshots. Index lookups, but for the two counts."""
     parts = {
         "pilots": Pilot.objects.aggregate(n=Count("id"), changed=Max("updated_at")),
         **{
             model.__name__: model.objects.aggregate(last=Max("id"))
-            for model in (StageChange, Decision, Waiver, DecisionDue)
+            for model in (StageChange, Decision, Waiver)
         },
         "closed": Waiver.objects.filter(closed_on__isnull=False).aggregate(n=Count("id")),
         **{
             model.__name__: model.history.aggregate(last=Max("history_id"))
-            for model in (CostLine, MetricReading, SuccessMetric, PathItem)
+            for model in (CostLine, MetricReading)
         },
         "snapshots": PortfolioSnapshot.objects.aggregate(last=Max("recorded_at")),
     }
     return tuple(value for figures in parts.values() for value in figures.values())
 
 
+def portfolio_version(past: tuple | None = None) -> tuple:
+    """`past_version` (given, or read), and what else today's figures read: when gate
+    statuses were last derived (a pilot's progress and lapse are written with them),
+    the decision-due causes, the histories of success metrics and path items."""
+    parts = {
+        "gates": GateStatus.objects.aggregate(changed=Max("updated_at")),
+        "due": DecisionDue.objects.aggregate(last=Max("id")),
+        **{
+            model.__name__: model.history.aggregate(last=Max("history_id"))
+            for model in (SuccessMetric, PathItem)
+        },
+    }
+    today = tuple(value for figures in parts.values() for value in figures.values())
+    return (past or past_version()) + today
+
+
 def kept(key: tuple, compute: Callable[[], T], *, version: tuple | None = None) -> T:
     """`compute()`, kept in the cache for this version of the portfolio (`version`, if
-    the caller read it already): exact, since any write to what the dashboard and the
-    portfolio's past are read from changes the key."""
+    the caller read it already; `past_version` where `compute` reads only the dated
+    records): exact, since any write to what it reads changes the key."""
     version = version or portfolio_version()
     digest = sha256(repr((version, *key)).encode()).hexdigest()
     found = cache.get(f"past:{digest}")

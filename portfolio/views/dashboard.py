@@ -33,7 +33,7 @@ from portfolio.selectors.dashboard import (
     pilot_table,
     stop_decisions,
 )
-from portfolio.selectors.history import kept, portfolio_version
+from portfolio.selectors.history import kept, past_version, portfolio_version
 from portfolio.selectors.period import board_period
 from portfolio.selectors.stalls import stall_ids, stall_list, stall_row
 from portfolio.selectors.trends import last_months, portfolio_over_time
@@ -54,13 +54,16 @@ def _past_page(request: HttpRequest, filters: dict, as_of: date, version: tuple)
     """The figures, the table's page and the stall rows as of a past day: the figures
     and the table's order are kept for this version of the portfolio."""
     figures = kept(("as-of", as_of), lambda: figures_as_of(as_of=as_of), version=version)
-    # The filters by value; a person or a unit by its id.
-    given = tuple(sorted((name, getattr(v, "pk", v)) for name, v in filters.items()))
-    ids = kept(
-        ("as-of-table", as_of, given),
-        lambda: pilot_ids_as_of(figures=figures, **filters),
-        version=version,
-    )
+    if filters.get("q") or filters.get("sort", "").lstrip("-") in ("owner", "unit"):
+        # Names of people and units are not part of the portfolio's version.
+        ids = pilot_ids_as_of(figures=figures, **filters)
+    else:  # kept: a person or a unit in the key by its id
+        given = tuple(sorted((name, getattr(v, "pk", v)) for name, v in filters.items()))
+        ids = kept(
+            ("as-of-table", as_of, given),
+            lambda: pilot_ids_as_of(figures=figures, **filters),
+            version=version,
+        )
     page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = pilots_as_of(list(page.object_list), figures=figures)
     return figures, page, stall_rows_as_of(figures, limit=10)
@@ -101,9 +104,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     as_of = as_of_form.day()
     form = PilotFilterForm(request.GET or None)
     in_the_past = as_of < timezone.localdate()
-    version = portfolio_version()  # read once for all that is kept
+    # Read once for all that is kept: the past's, and today's figures'.
+    past = past_version()
+    version = portfolio_version(past)
     if in_the_past:
-        figures, page, stalls = _past_page(request, form.filters(), as_of, version)
+        figures, page, stalls = _past_page(request, form.filters(), as_of, past)
     else:
         figures = stalls = None
         pilots = Paginator(pilot_table(as_of=as_of, **form.filters()), PAGE_SIZE)
@@ -137,11 +142,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             stalls = _stall_rows(stall_list(as_of=as_of, ids=ids), as_of)
         context["stalls"] = stalls
         start, end = last_months(as_of)
-        over_time = portfolio_over_time(start=start, end=end, as_of=as_of, version=version)
+        over_time = portfolio_over_time(start=start, end=end, as_of=as_of, version=past)
         context["trends"] = kept(
             ("trend-charts", start, end, as_of),
             lambda: trend_charts(over_time["points"]),
-            version=version,
+            version=past,
         )
         context["cohorts"] = over_time["cohorts"]
         stops = Paginator(stop_decisions(as_of=as_of if in_the_past else None), STOPS_PAGE_SIZE)

@@ -20,7 +20,7 @@ from gates.models import ChecklistVersion, Criterion
 from portfolio.models import BusinessUnit, Decision, Pilot, Role, User
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "1000,10000").split(",")]
-REPEAT = 7
+REPEAT = int(os.environ.get("BENCH_REPEAT", "7"))
 PAGES = {
     "dashboard": reverse("dashboard"),
     "admin changelist": reverse("admin:portfolio_pilot_changelist"),

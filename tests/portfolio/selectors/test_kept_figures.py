@@ -12,7 +12,7 @@ from django.utils import timezone
 from gates.services import readiness_refresh
 from portfolio.models import PathKind, Stage
 from portfolio.selectors.dashboard import dashboard_figures, dashboard_figures_kept
-from portfolio.selectors.history import portfolio_version
+from portfolio.selectors.history import past_version, portfolio_version
 from portfolio.services.lifecycle import pilot_stage_move
 from portfolio.services.parts import metric_set, path_item_add, reading_add
 from portfolio.services.pilots import pilot_update
@@ -84,3 +84,17 @@ def test_the_dashboard_s_kept_stall_list_follows_a_new_planned_end(alice, execut
     assert [row["pilot"].id for row in stalls] == [pilot.id]  # past its planned end
     pilot_update(pilot=pilot, pilot_end_planned=today + timedelta(days=30))
     assert client.get(reverse("dashboard")).context["stalls"] == []
+
+
+def test_evidence_changes_today_s_figures_but_not_the_kept_past(alice):
+    # given: the trends, kept under the version of the past, cost the most to compute
+    pilot = pilot_in_stage(owner=alice, stage=Stage.PILOTING, title="Piloting")
+    past, today = past_version(), portfolio_version()
+    # when: a gate passes
+    gate_meet(pilot=pilot, key="governance", by=alice)
+    # then: today's figures are read again, the past's are still exact
+    assert portfolio_version() != today
+    assert past_version() == past
+    # and a stage move changes both
+    pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY)
+    assert past_version() != past
