@@ -20,7 +20,7 @@ from hashlib import sha256
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db import connection
 from django.utils import timezone
 
 from gates.models import GATE_KEYS, Gate, GateStatus, Readiness
@@ -265,41 +265,44 @@ def snapshot_on(day: date) -> PortfolioSnapshot | None:
     return PortfolioSnapshot.objects.filter(on__lte=day).order_by("-on").first()
 
 
+def _aggregates(*parts: tuple[str, str, type]) -> tuple:
+    """Each (function, column, model) as one value, all in one query (COUNT of a
+    column counts its values that are not null)."""
+    quote = connection.ops.quote_name
+    selects = [
+        f"(SELECT {function}({quote(column)}) FROM {quote(model._meta.db_table)})"
+        for function, column, model in parts
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selects)}")
+        return tuple(cursor.fetchone())
+
+
 def past_version() -> tuple:
     """What changes whenever a record the portfolio's past is read from is written,
     changed or deleted: the number of pilots and their latest change, the highest id
     of the dated records (none is deleted but with its pilot, nor changed, but a
     waiver's closing, counted), the histories of cost lines and readings, the
-    snapshots. Index lookups, but for the two counts."""
-    parts = {
-        "pilots": Pilot.objects.aggregate(n=Count("id"), changed=Max("updated_at")),
-        **{
-            model.__name__: model.objects.aggregate(last=Max("id"))
-            for model in (StageChange, Decision, Waiver)
-        },
-        "closed": Waiver.objects.filter(closed_on__isnull=False).aggregate(n=Count("id")),
-        **{
-            model.__name__: model.history.aggregate(last=Max("history_id"))
-            for model in (CostLine, MetricReading)
-        },
-        "snapshots": PortfolioSnapshot.objects.aggregate(last=Max("recorded_at")),
-    }
-    return tuple(value for figures in parts.values() for value in figures.values())
+    snapshots. One query: index lookups, but for the two counts."""
+    return _aggregates(
+        ("COUNT", "id", Pilot),
+        ("MAX", "updated_at", Pilot),
+        *[("MAX", "id", model) for model in (StageChange, Decision, Waiver)],
+        ("COUNT", "closed_on", Waiver),  # the waivers closed
+        *[("MAX", "history_id", m.history.model) for m in (CostLine, MetricReading)],
+        ("MAX", "recorded_at", PortfolioSnapshot),
+    )
 
 
 def portfolio_version(past: tuple | None = None) -> tuple:
     """`past_version` (given, or read), and what else today's figures read: when gate
     statuses were last derived (a pilot's progress and lapse are written with them),
     the decision-due causes, the histories of success metrics and path items."""
-    parts = {
-        "gates": GateStatus.objects.aggregate(changed=Max("updated_at")),
-        "due": DecisionDue.objects.aggregate(last=Max("id")),
-        **{
-            model.__name__: model.history.aggregate(last=Max("history_id"))
-            for model in (SuccessMetric, PathItem)
-        },
-    }
-    today = tuple(value for figures in parts.values() for value in figures.values())
+    today = _aggregates(
+        ("MAX", "updated_at", GateStatus),
+        ("MAX", "id", DecisionDue),
+        *[("MAX", "history_id", m.history.model) for m in (SuccessMetric, PathItem)],
+    )
     return (past or past_version()) + today
 
 

@@ -12,6 +12,7 @@ from django.http import (
     QueryDict,
 )
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
@@ -69,6 +70,20 @@ def _past_page(request: HttpRequest, filters: dict, as_of: date, version: tuple)
     return figures, page, stall_rows_as_of(figures, limit=10)
 
 
+def _over_time_html(as_of: date, past: tuple) -> str:
+    """The trends of the twelve months up to `as_of` and the cohorts, rendered once per
+    change of the portfolio's past (`past_version`) and kept: they are the same for
+    everyone, and drawing them costs more than reading them."""
+    start, end = last_months(as_of)
+
+    def render_section() -> str:
+        over_time = portfolio_over_time(start=start, end=end, as_of=as_of, version=past)
+        context = {"trends": trend_charts(over_time["points"]), "cohorts": over_time["cohorts"]}
+        return render_to_string("portfolio/_dashboard_over_time.html", context)
+
+    return kept(("over-time-section", start, end, as_of), render_section, version=past)
+
+
 def _clean_query(request: HttpRequest) -> str | None:
     """The query string without its empty parameters (nor the default sort), or None
     when it has none: a shared link carries only the filters in force."""
@@ -104,9 +119,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     as_of = as_of_form.day()
     form = PilotFilterForm(request.GET or None)
     in_the_past = as_of < timezone.localdate()
-    # Read once for all that is kept: the past's, and today's figures'.
-    past = past_version()
-    version = portfolio_version(past)
+    table_only = request.htmx and not request.htmx.history_restore_request
+    # Read once for all that is kept: the past's (and today's figures', below).
+    past = past_version() if in_the_past or not table_only else ()
     if in_the_past:
         figures, page, stalls = _past_page(request, form.filters(), as_of, past)
     else:
@@ -126,11 +141,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rows": [(pilot, pilot.days_in_stage(as_of)) for pilot in page],
         "can_propose": has_perm("portfolio.add_pilot", request.user),
     }
-    if request.htmx and not request.htmx.history_restore_request:
+    if table_only:
         response = render(request, "portfolio/dashboard.html#pilot-table", context)
         if clean is not None:
             response = push_url(response, f"{request.path}?{clean}" if clean else request.path)
     else:
+        version = portfolio_version(past)
         figures = figures or dashboard_figures_kept(as_of=as_of, version=version)
         context["figures"], context["charts"] = (
             figures,
@@ -141,14 +157,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ids = kept(("stalls", as_of), lambda: stall_ids(as_of=as_of), version=version)
             stalls = _stall_rows(stall_list(as_of=as_of, ids=ids), as_of)
         context["stalls"] = stalls
-        start, end = last_months(as_of)
-        over_time = portfolio_over_time(start=start, end=end, as_of=as_of, version=past)
-        context["trends"] = kept(
-            ("trend-charts", start, end, as_of),
-            lambda: trend_charts(over_time["points"]),
-            version=past,
-        )
-        context["cohorts"] = over_time["cohorts"]
+        context["over_time"] = _over_time_html(as_of, past)
         stops = Paginator(stop_decisions(as_of=as_of if in_the_past else None), STOPS_PAGE_SIZE)
         context["stops"] = stops.get_page(request.GET.get("stops"))
         response = render(request, "portfolio/dashboard.html", context)
