@@ -97,6 +97,8 @@ class Pilot(models.Model):
             models.Index(fields=["title", "id"]),
             models.Index(fields=["stage", "stage_entered_on"]),
             models.Index(fields=["stage", "pilot_end_planned"]),
+            # The latest change is part of the portfolio's version, read on each dashboard.
+            models.Index(fields=["updated_at"]),
         ]
         constraints = [
             models.CheckConstraint(

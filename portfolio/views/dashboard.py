@@ -158,7 +158,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             stalls = _stall_rows(stall_list(as_of=as_of, ids=ids), as_of)
         context["stalls"] = stalls
         context["over_time"] = _over_time_html(as_of, past)
-        stops = Paginator(stop_decisions(as_of=as_of if in_the_past else None), STOPS_PAGE_SIZE)
+        stop_list = stop_decisions(as_of=as_of if in_the_past else None)
+        stops = Paginator(stop_list, STOPS_PAGE_SIZE)
+        # Counting every stop scans them: kept, as the figures are.
+        stops.count = kept(("stops", as_of, in_the_past), stop_list.count, version=past)
         context["stops"] = stops.get_page(request.GET.get("stops"))
         response = render(request, "portfolio/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request"])
