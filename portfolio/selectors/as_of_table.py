@@ -58,12 +58,27 @@ def pilot_ids_as_of(*, figures: dict, sort: str = "title", **filters) -> list[in
     return [row[0] for row in chosen]
 
 
-def pilots_as_of(ids: list[int], *, figures: dict) -> list[Pilot]:
-    """The pilots of `ids` (a page of the table), in that order, each with its stage,
-    stage entry and stall flags as of the figures' day."""
+def states_of(ids: list[int], *, figures: dict) -> list[tuple]:
+    """Each of `ids` as it stood on the figures' day: (id, stage, day it entered it,
+    stalled, drifting). Small enough to keep for a page of the table."""
     states = figures["ids"]
+    return [
+        (
+            pid,
+            next(stage for stage in Stage.values if pid in states[stage]),
+            states["entered"][pid],
+            pid in states["stalled"],
+            pid in states["drifting"],
+        )
+        for pid in ids
+    ]
+
+
+def pilots_as_of(rows: list[tuple]) -> list[Pilot]:
+    """The pilots of `rows` (`states_of`: a page of the table), in that order, each
+    with its stage, stage entry and stall flags as of that day."""
     pilots = (
-        Pilot.objects.filter(id__in=ids)
+        Pilot.objects.filter(id__in=[row[0] for row in rows])
         .select_related("business_unit", "deployment_owner", "decision_maker")
         .prefetch_related(
             Prefetch(
@@ -74,29 +89,41 @@ def pilots_as_of(ids: list[int], *, figures: dict) -> list[Pilot]:
         .in_bulk()
     )
     shown = []
-    for pid in ids:
+    for pid, stage, entered, stalled, drifting in rows:
         pilot = pilots[pid]
-        pilot.stage = next(stage for stage in Stage.values if pid in states[stage])
-        pilot.stage_entered_on = states["entered"][pid]
-        pilot.is_stalled = pid in states["stalled"]
-        pilot.is_drifting = pid in states["drifting"]
+        pilot.stage, pilot.stage_entered_on = stage, entered
+        pilot.is_stalled, pilot.is_drifting = stalled, drifting
         shown.append(pilot)
     return shown
 
 
-def stall_rows_as_of(figures: dict, *, limit: int | None) -> list[dict]:
+def stall_order_as_of(figures: dict, *, limit: int | None) -> list[tuple]:
     """The stalled and drifting pilots as of the figures' day, the longest overdue
-    first, as `selectors.stalls.stall_row` shows them (their signals are today's, so a
-    past day shows none)."""
+    first: (id, days overdue, stalled, drifting)."""
     ids, day = figures["ids"], figures["as_of"]
     since: dict[int, date] = {pid: ids["entered"][pid] for pid in ids["stalled"]}
     for pid in ids["drifting"]:
         since[pid] = ids["planned_end"][pid]
     order = sorted(since, key=lambda pid: (since[pid], pid))[:limit]
-    pilots = Pilot.objects.select_related("business_unit", "deployment_owner").in_bulk(order)
+    return [
+        (pid, (day - since[pid]).days, pid in ids["stalled"], pid in ids["drifting"])
+        for pid in order
+    ]
+
+
+def stall_rows(order: list[tuple]) -> list[dict]:
+    """The rows of `stall_order_as_of`, as `selectors.stalls.stall_row` shows them
+    (their signals are today's, so a past day shows none)."""
+    pilots = Pilot.objects.select_related("business_unit", "deployment_owner").in_bulk(
+        [row[0] for row in order]
+    )
     rows = []
-    for pid in order:
+    for pid, days, stalled, drifting in order:
         pilot = pilots[pid]
-        pilot.is_stalled, pilot.is_drifting = pid in ids["stalled"], pid in ids["drifting"]
-        rows.append({"pilot": pilot, "days": (day - since[pid]).days, "signals": []})
+        pilot.is_stalled, pilot.is_drifting = stalled, drifting
+        rows.append({"pilot": pilot, "days": days, "signals": []})
     return rows
+
+
+def stall_rows_as_of(figures: dict, *, limit: int | None) -> list[dict]:
+    return stall_rows(stall_order_as_of(figures, limit=limit))

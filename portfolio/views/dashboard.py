@@ -4,7 +4,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -28,7 +28,13 @@ from portfolio.forms import (
 from portfolio.models import Pilot
 from portfolio.report_pdf import board_report_pdf_bytes
 from portfolio.selectors.as_of import figures_as_of
-from portfolio.selectors.as_of_table import pilot_ids_as_of, pilots_as_of, stall_rows_as_of
+from portfolio.selectors.as_of_table import (
+    pilot_ids_as_of,
+    pilots_as_of,
+    stall_order_as_of,
+    stall_rows,
+    states_of,
+)
 from portfolio.selectors.dashboard import (
     dashboard_figures_kept,
     pilot_table,
@@ -52,22 +58,39 @@ def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
 
 
 def _past_page(request: HttpRequest, filters: dict, as_of: date, version: tuple):
-    """The figures, the table's page and the stall rows as of a past day: the figures
-    and the table's order are kept for this version of the portfolio."""
-    figures = kept(("as-of", as_of), lambda: figures_as_of(as_of=as_of), version=version)
+    """The figures, the table's page and the stall rows as of a past day. Each pilot's
+    state that day is computed once per change of the portfolio's past and kept, but
+    read only to answer what is not kept yet: what a request reads is small (the
+    figures, a page of rows, the ten worst stalls)."""
+
+    def every_state() -> dict:
+        return kept(("as-of", as_of), lambda: figures_as_of(as_of=as_of), version=version)
+
+    figures = kept(
+        ("as-of-figures", as_of),
+        lambda: {key: value for key, value in every_state().items() if key != "ids"},
+        version=version,
+    )
+    number = request.GET.get("page")
+
+    def table_page() -> tuple[int, int, list[tuple]]:
+        ids = pilot_ids_as_of(figures=every_state(), **filters)
+        page = Paginator(ids, PAGE_SIZE).get_page(number)
+        return len(ids), page.number, states_of(list(page.object_list), figures=every_state())
+
     if filters.get("q") or filters.get("sort", "").lstrip("-") in ("owner", "unit"):
         # Names of people and units are not part of the portfolio's version.
-        ids = pilot_ids_as_of(figures=figures, **filters)
+        count, shown, rows = table_page()
     else:  # kept: a person or a unit in the key by its id
         given = tuple(sorted((name, getattr(v, "pk", v)) for name, v in filters.items()))
-        ids = kept(
-            ("as-of-table", as_of, given),
-            lambda: pilot_ids_as_of(figures=figures, **filters),
-            version=version,
-        )
-    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = pilots_as_of(list(page.object_list), figures=figures)
-    return figures, page, stall_rows_as_of(figures, limit=10)
+        count, shown, rows = kept(("as-of-page", as_of, given, number), table_page, version=version)
+    page = Page(pilots_as_of(rows), shown, Paginator(range(count), PAGE_SIZE))
+    stalls = kept(
+        ("as-of-stalls", as_of),
+        lambda: stall_order_as_of(every_state(), limit=10),
+        version=version,
+    )
+    return figures, page, stall_rows(stalls)
 
 
 def _over_time_html(as_of: date, past: tuple) -> str:
