@@ -27,7 +27,7 @@ class Known:
 
     def __init__(self, rows: list[Row], references: list[str]) -> None:
         self.units = business_units_get_or_create(
-            names={row.values["business_unit"] for row in rows}
+            names=[row.values["business_unit"] for row in rows]  # in the file's order
         )
         self.users = users_get_or_create_by_email(
             emails={

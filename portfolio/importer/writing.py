@@ -11,6 +11,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 
 from gates.services import readiness_refresh
 from portfolio.importer.known import Known
@@ -115,7 +116,7 @@ class _Writer:
     def _apply(self, row: Row, pilot: Pilot, fields: dict) -> str:
         """Update one pilot; says whether it was 'updated' or 'unchanged'."""
         v = row.values
-        changed = {name: value for name, value in fields.items() if getattr(pilot, name) != value}
+        changed = {name: value for name, value in fields.items() if _differs(pilot, name, value)}
         if changed:
             pilot_update(pilot=pilot, **changed)
         if pilot.stage != v["stage"]:
@@ -160,6 +161,13 @@ class _Writer:
             self.created.append(new.pilot.id)
             if new.metric is not None:
                 self.known.metrics[new.pilot.id] = new.metric
+
+
+def _differs(pilot: Pilot, name: str, value) -> bool:
+    """Whether the row changes a field of the pilot (a person or unit by id: not read)."""
+    if isinstance(value, Model):
+        return getattr(pilot, Pilot._meta.get_field(name).attname) != value.pk
+    return getattr(pilot, name) != value
 
 
 def _metric_wanted(v: dict, current: SuccessMetric | None) -> dict:

@@ -61,8 +61,10 @@ def unit_key(name: str) -> str:
 
 def business_units_get_or_create(*, names: Iterable[str]) -> dict[str, BusinessUnit]:
     """The unit of each name (by `unit_key`): found whatever its case, or created with
-    the name's spaces tidied; a query for each BATCH of names, and one to create."""
-    wanted = {unit_key(name): " ".join(name.split()) for name in names}
+    its first spelling, spaces tidied; a query for each BATCH of names, one to create."""
+    wanted: dict[str, str] = {}  # the first spelling of each
+    for name in names:
+        wanted.setdefault(unit_key(name), " ".join(name.split()))
     if "" in wanted:
         raise ValidationError({"name": "A business unit needs a name."})
     keys = list(wanted)

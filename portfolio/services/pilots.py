@@ -177,19 +177,23 @@ def pilots_create_many(
 
 
 def _references_check(pilots: list[Pilot]) -> None:
-    """Refuse a reference used by an existing pilot or twice among `pilots`."""
+    """Refuse a reference used by an existing pilot or twice among `pilots`, with the
+    message of `full_clean`."""
     index_of: dict[str, int] = {}
+    clashes = []
     for index, pilot in enumerate(pilots):
-        if pilot.reference:
-            if pilot.reference in index_of:
-                raise NewPilotRefused(index, pilot.unique_error_message(Pilot, ["reference"]))
+        if pilot.reference in index_of:
+            clashes.append(index)
+        elif pilot.reference:
             index_of[pilot.reference] = index
     references = list(index_of)
     for start in range(0, len(references), BATCH):
         used = Pilot.objects.filter(reference__in=references[start : start + BATCH])
-        for reference in used.values_list("reference", flat=True)[:1]:
-            index = index_of[reference]
-            raise NewPilotRefused(index, pilots[index].unique_error_message(Pilot, ["reference"]))
+        clashes += [index_of[reference] for reference in used.values_list("reference", flat=True)]
+    if clashes:
+        index = min(clashes)
+        error = pilots[index].unique_error_message(Pilot, ["reference"])
+        raise NewPilotRefused(index, ValidationError({"reference": error}))
 
 
 # A change of these voids the sign-offs judged on them (`gates.services.signoffs_void`).
