@@ -40,6 +40,12 @@ def inserts(queries: list[str]) -> int:
     return sum(query.startswith("INSERT") for query in queries)
 
 
+# Statements an insert of a hundred pilots takes beyond one of ten: the gate statuses go
+# 500 to a statement (`readiness_refresh`); SQLite takes at most 999 values a statement,
+# so an insert of many columns takes one per few dozen rows.
+EXTRA_INSERTS = {"postgresql": 1, "sqlite": 12}
+
+
 @pytest.mark.parametrize("dry_run", [True, False])
 def test_it_creates_ten_or_a_hundred_pilots_in_the_same_number_of_queries(db, dry_run):
     ten = queries_of(inventory(10), dry_run=dry_run)
@@ -49,13 +55,8 @@ def test_it_creates_ten_or_a_hundred_pilots_in_the_same_number_of_queries(db, dr
 
     hundred = queries_of(inventory(100), dry_run=dry_run)
 
-    # then: the same queries; SQLite takes at most 999 values in a statement, so its
-    # inserts of many columns take a statement per few dozen rows
     assert len(hundred) - inserts(hundred) == len(ten) - inserts(ten)
-    if connection.vendor == "postgresql":
-        assert len(hundred) == len(ten)
-    else:
-        assert inserts(hundred) - inserts(ten) <= 100 // 10
+    assert inserts(ten) <= inserts(hundred) <= inserts(ten) + EXTRA_INSERTS[connection.vendor]
     assert Pilot.objects.count() == (0 if dry_run else 100)
 
 
