@@ -41,8 +41,10 @@ def rows_write(
         for row in rows:
             writer.write(row)
         writer.flush()
-        if writer.created and not report.problems:
-            readiness_refresh(pilot_ids=writer.created)  # their gate statuses, chunk by chunk
+        if writer.created and not report.problems and not report.dry_run:
+            # Their gate statuses, chunk by chunk: derived, they refuse nothing, so a dry
+            # run, which would roll them back, leaves them out.
+            readiness_refresh(pilot_ids=writer.created)
         started = {pilot.id: line for pilot, line in writer.started if pilot.id is not None}
         report.warnings.extend(_charter_flags(started))
         if report.dry_run or report.problems:
