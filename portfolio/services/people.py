@@ -61,13 +61,27 @@ def unit_key(name: str) -> str:
 
 def business_units_get_or_create(*, names: Iterable[str]) -> dict[str, BusinessUnit]:
     """The unit of each name (by `unit_key`): found whatever its case, or created with
-    its first spelling, spaces tidied; a query for each BATCH of names, one to create."""
+    its first spelling, spaces tidied; a query for each BATCH of names, and two to
+    create those missing."""
     wanted: dict[str, str] = {}  # the first spelling of each
     for name in names:
         wanted.setdefault(unit_key(name), " ".join(name.split()))
     if "" in wanted:
         raise ValidationError({"name": "A business unit needs a name."})
     keys = list(wanted)
+    found = _units_by_key(keys)
+    missing = [key for key in keys if key not in found]
+    # One created meanwhile by a concurrent import is kept.
+    units = [BusinessUnit(name=wanted[key]) for key in missing]
+    BusinessUnit.objects.bulk_create(units, batch_size=BATCH, ignore_conflicts=True)
+    names = [unit.name for unit in units]
+    for start in range(0, len(names), BATCH):
+        for unit in BusinessUnit.objects.filter(name__in=names[start : start + BATCH]):
+            found[unit_key(unit.name)] = unit
+    return found
+
+
+def _units_by_key(keys: list[str]) -> dict[str, BusinessUnit]:
     found: dict[str, BusinessUnit] = {}
     for start in range(0, len(keys), BATCH):
         units = BusinessUnit.objects.annotate(key=Lower("name")).filter(
@@ -75,9 +89,6 @@ def business_units_get_or_create(*, names: Iterable[str]) -> dict[str, BusinessU
         )
         for unit in units.order_by("name"):
             found.setdefault(unit.key, unit)
-    missing = [BusinessUnit(name=wanted[key]) for key in keys if key not in found]
-    for unit in BusinessUnit.objects.bulk_create(missing, batch_size=BATCH):
-        found[unit_key(unit.name)] = unit
     return found
 
 

@@ -10,7 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from portfolio.models import BusinessUnit, DecisionDue, Pilot, RiskTier, Stage, User
 from portfolio.services.parts import metric_set
-from portfolio.services.people import users_get_or_create_by_email
+from portfolio.services.people import (
+    business_unit_get_or_create,
+    business_units_get_or_create,
+    users_get_or_create_by_email,
+)
 from portfolio.services.pilots import NewPilotRefused, pilot_create, pilot_new, pilots_create_many
 from tests.portfolio.services.helpers import DAY, gate_statuses_of
 
@@ -125,3 +129,17 @@ def test_it_finds_or_creates_many_users_at_once(alice):
     created = User.objects.get(email="new.person@example.com")
     assert users["new.person@example.com"] == created
     assert (created.name, created.has_usable_password()) == ("New Person", False)
+
+
+@pytest.mark.parametrize("name", ["Claims", "ÉQUIPE DATA", "Opérations"])
+def test_it_finds_or_creates_many_units_at_once_whatever_their_letters(db, name):
+    # given
+    there = business_unit_get_or_create(name=name)
+
+    # when
+    units = business_units_get_or_create(names=[name, f"  {name.lower()} ", "New  unit"])
+
+    # then: the unit there, found by its own spelling at least; the new one tidied
+    assert units[name.lower()] == there
+    assert units["new unit"].name == "New unit"
+    assert BusinessUnit.objects.count() == 2
