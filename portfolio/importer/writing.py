@@ -105,6 +105,9 @@ class _Writer:
         self._count("created", new.pilot, row.line)
 
     def _update(self, row: Row, pilot: Pilot, fields: dict) -> None:
+        if not self._changes(row, pilot, fields):  # a file imported again: no write at all
+            self._count("unchanged", pilot, row.line)
+            return
         before = self.known.key_of(pilot)
         try:
             with transaction.atomic():
@@ -134,13 +137,20 @@ class _Writer:
             return "updated"
         return "updated" if changed else "unchanged"
 
+    def _changes(self, row: Row, pilot: Pilot, fields: dict) -> bool:
+        """Whether the row changes anything of the pilot: its fields, stage or metric."""
+        v = row.values
+        if pilot.stage != v["stage"] or any(_differs(pilot, n, x) for n, x in fields.items()):
+            return True
+        current = self.known.metrics.get(pilot.id)
+        return bool(v.get("success_metric")) and not _metric_kept(current, v)
+
     def _write_metric(self, pilot: Pilot, v: dict) -> bool:
         """Set the success metric from the row, keeping what a blank cell leaves out."""
         current = self.known.metrics.get(pilot.id)
-        wanted = _metric_wanted(v, current)
-        if current and all(getattr(current, name) == value for name, value in wanted.items()):
+        if _metric_kept(current, v):
             return False
-        self.known.metrics[pilot.id] = metric_set(pilot=pilot, **wanted)
+        self.known.metrics[pilot.id] = metric_set(pilot=pilot, **_metric_wanted(v, current))
         return True
 
     def _count(self, outcome: str, pilot: Pilot, line: int) -> None:
@@ -170,6 +180,14 @@ def _differs(pilot: Pilot, name: str, value) -> bool:
     if isinstance(value, Model):
         return getattr(pilot, Pilot._meta.get_field(name).attname) != value.pk
     return getattr(pilot, name) != value
+
+
+def _metric_kept(current: SuccessMetric | None, v: dict) -> bool:
+    """Whether the pilot's metric is already what the row asks for."""
+    wanted = _metric_wanted(v, current)
+    return current is not None and all(
+        getattr(current, name) == value for name, value in wanted.items()
+    )
 
 
 def _metric_wanted(v: dict, current: SuccessMetric | None) -> dict:

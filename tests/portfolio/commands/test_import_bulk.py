@@ -60,6 +60,20 @@ def test_it_creates_ten_or_a_hundred_pilots_in_the_same_number_of_queries(db, dr
     assert Pilot.objects.count() == (0 if dry_run else 100)
 
 
+def test_it_imports_an_unchanged_file_again_in_the_same_number_of_queries(db):
+    # given
+    pilots_import(data=inventory(100), today=TODAY)
+
+    # when
+    ten, hundred = queries_of(inventory(10)), queries_of(inventory(100))
+
+    # then: nothing to write, nothing read per row
+    assert len(hundred) == len(ten)
+    assert inserts(hundred) == 0
+    report = pilots_import(data=inventory(100), today=TODAY)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 100)
+
+
 def test_it_reads_the_people_units_and_pilots_it_updates_once_not_per_row(db):
     # given: the pilots there, then a file changing their metric's name
     pilots_import(data=inventory(100), today=TODAY)
