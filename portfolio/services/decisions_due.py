@@ -3,6 +3,7 @@ reached its target, or its planned end passed) and tell its decision maker once.
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from smtplib import SMTPException
 from urllib.parse import urlsplit
@@ -25,6 +26,8 @@ DUE_BATCH = 240
 # Attempts at a decision-due email before the sweep leaves it failed (as the weekly
 # alerts' retries: seven in all).
 DUE_MAX_ATTEMPTS = 7
+# Pilots whose decision due is checked by one query (within SQLite's variable limit).
+DUE_CHECK_CHUNK = 500
 
 
 @transaction.atomic
@@ -92,8 +95,19 @@ def pilot_decision_due_check(*, pilot: Pilot, as_of: date) -> None:
     """After a change of a pilot's readings or metric: record its decision falling due
     if its latest reading now meets the target (a piloting pilot only). The planned
     end is the daily job's."""
-    if pilot.stage == Stage.PILOTING:
-        decisions_due_record(as_of=as_of, pilot_ids=[pilot.id], causes=(DueCause.TARGET_REACHED,))
+    pilots_decision_due_check(pilots=[pilot], as_of=as_of)
+
+
+def pilots_decision_due_check(*, pilots: Iterable[Pilot], as_of: date) -> None:
+    """`pilot_decision_due_check` of many pilots at once (new metrics of an import):
+    a query or two per DUE_CHECK_CHUNK piloting pilots."""
+    ids = [pilot.id for pilot in pilots if pilot.stage == Stage.PILOTING]
+    for start in range(0, len(ids), DUE_CHECK_CHUNK):
+        decisions_due_record(
+            as_of=as_of,
+            pilot_ids=ids[start : start + DUE_CHECK_CHUNK],
+            causes=(DueCause.TARGET_REACHED,),
+        )
 
 
 def decisions_due_unsent() -> list[int]:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from gates.services import signoffs_void
 from portfolio.lib.display import shown
@@ -27,7 +28,13 @@ from portfolio.models import (
     User,
 )
 from portfolio.rules import can_edit_pilot, refusal
-from portfolio.services.decisions_due import pilot_decision_due_check
+from portfolio.services.decisions_due import (
+    pilot_decision_due_check,
+    pilots_decision_due_check,
+)
+
+# Rows inserted by one statement (within SQLite's variable limit).
+BATCH = 500
 
 
 @transaction.atomic
@@ -44,17 +51,58 @@ def metric_set(
 ) -> SuccessMetric:
     """Define or change the pilot's success metric (`by` and `version` as in
     `pilot_update`)."""
-    fields = {
+    fields = _metric_fields(
+        name=name, direction=direction, unit=unit, baseline=baseline, target=target
+    )
+    metric = SuccessMetric.objects.filter(pilot=pilot).first()
+    if metric is None:
+        return _part_create(SuccessMetric, of=pilot, by=by, pilot=pilot, **fields)
+    return pilot_part_update(pilot=pilot, part=metric, by=by, version=version, **fields)
+
+
+def _metric_fields(
+    *, name: str, direction: str, unit: str, baseline: Decimal | None, target: Decimal | None
+) -> dict:
+    return {
         "name": name.strip(),
         "unit": unit.strip(),
         "direction": direction,
         "baseline": baseline,
         "target": target,
     }
-    metric = SuccessMetric.objects.filter(pilot=pilot).first()
-    if metric is None:
-        return _part_create(SuccessMetric, of=pilot, by=by, pilot=pilot, **fields)
-    return pilot_part_update(pilot=pilot, part=metric, by=by, version=version, **fields)
+
+
+def metric_new(
+    *,
+    name: str,
+    direction: str,
+    unit: str = "",
+    baseline: Decimal | None = None,
+    target: Decimal | None = None,
+) -> SuccessMetric:
+    """The success metric of a pilot still to be created (`pilots_create_many`), not
+    saved, checked as `metric_set` checks it but for its pilot (not created yet, so it
+    has no metric: nothing to look up)."""
+    metric = SuccessMetric(
+        **_metric_fields(
+            name=name, direction=direction, unit=unit, baseline=baseline, target=target
+        )
+    )
+    metric.full_clean(exclude=["pilot"], validate_unique=False)
+    return metric
+
+
+def metrics_create_many(*, metrics: list[SuccessMetric], by: User | None = None) -> None:
+    """Save the metrics of pilots just created (`metric_new`, each with its `pilot`
+    set), `BATCH` to a statement with their history rows (`by` their author), then
+    whether each pilot's decision is due, all at once."""
+    if by is not None:
+        for metric in metrics:
+            metric._history_user = by
+    bulk_create_with_history(metrics, SuccessMetric, batch_size=BATCH, default_user=by)
+    pilots_decision_due_check(
+        pilots=[metric.pilot for metric in metrics], as_of=timezone.localdate()
+    )
 
 
 @transaction.atomic
