@@ -1,4 +1,3 @@
-
 import pytest
 
 from tests.e2e.conftest import sign_in

@@ -1,6 +1,5 @@
 """An executive looks at the portfolio of a past day and the board report of a period."""
 
-
 import pytest
 from pypdf import PdfReader
 

@@ -262,8 +262,10 @@ def test_it_refreshes_the_gate_summary_the_head_and_the_count_after_a_sign_off(a
     text = response.content.decode()
     assert text.lstrip().startswith('<section id="checklist"')
     assert f'id="gate-{privacy.gate.key}" open' in text
-    assert '<section id="gate-summary" class="gate-summary" aria-labelledby="gates-title" ' \
+    assert (
+        '<section id="gate-summary" class="gate-summary" aria-labelledby="gates-title" '
         'hx-swap-oob="true">' in text
+    )
     assert "Blocked, 0 of" in text
     assert '<div id="page-head" class="page-head" hx-swap-oob="true">' in text
     assert 'id="my-work-link" href="/my/" hx-swap-oob="true"' in text

@@ -1,4 +1,3 @@
-
 import pytest
 from celery.schedules import crontab
 from django.conf import settings

@@ -39,9 +39,7 @@ def test_it_warns_an_owner_of_evidence_expiring_within_30_days(alice, bob, smtp_
     # then
     assert smtp_server.recipients() == ["alice@example.com"]
     [alert] = smtp_server.to("alice@example.com")
-    assert alert["Subject"] == (
-        "Pilotgate: evidence to re-confirm on pilots you own"
-    )
+    assert alert["Subject"] == ("Pilotgate: evidence to re-confirm on pilots you own")
     text = text_of(alert)
     assert "EXPIRING WITHIN 30 DAYS" in text
     assert (

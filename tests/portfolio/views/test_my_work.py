@@ -354,6 +354,4 @@ def test_a_reviewers_pilot_names_their_own_task_first(alice):
         "Legal evidence to review"
     ]
     evidence_review(evidence=evidence, by=legal, accept=True)
-    assert [row.blocker for row in my_pilots(user=legal, as_of=AS_OF)] == [
-        "Legal sign-off to give"
-    ]
+    assert [row.blocker for row in my_pilots(user=legal, as_of=AS_OF)] == ["Legal sign-off to give"]

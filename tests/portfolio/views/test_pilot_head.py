@@ -83,7 +83,6 @@ def test_the_decision_maker_is_told_to_decide_with_the_panel_on_top(alice, bob):
     assert "Waiting for the decision of Alice Owner" in next_step(page(bob, pilot))
 
 
-
 def test_the_stage_panel_stays_below_for_who_may_not_act_on_it(alice, bob):
     pilot = make_chartered_pilot(owner=alice)
     pilot_stage_move(pilot=pilot, to_stage=Stage.PILOTING, by=alice)
