@@ -71,7 +71,8 @@ def _past_page(request: HttpRequest, filters: dict, as_of: date, version: tuple)
         lambda: {key: value for key, value in every_state().items() if key != "ids"},
         version=version,
     )
-    number = request.GET.get("page")
+    given_page = request.GET.get("page", "")
+    number = int(given_page) if given_page.isdigit() else 1  # as `get_page` reads it
 
     def table_page() -> tuple[int, int, list[tuple]]:
         ids = pilot_ids_as_of(figures=every_state(), **filters)

@@ -6,7 +6,7 @@ from django.urls import reverse
 from portfolio.services.lifecycle import decision_defer
 from portfolio.services.parts import cost_line_add
 from tests.conftest import HTMX
-from tests.factories import UserFactory, make_awaiting_pilot
+from tests.factories import UserFactory, make_awaiting_pilot, make_pilot
 from tests.portfolio.views.test_dashboard import (  # noqa: F401 (the fixture)
     dashboard_queries,
     days_ago,
@@ -135,3 +135,18 @@ def test_it_lists_the_stops_decided_by_the_day(alice_client):
     yesterday = alice_client.get(url, {"as_of": days_ago(1)}).context["stops"]
     assert list(yesterday) == []
     assert yesterday.paginator.count == 0
+
+
+def test_it_pages_the_past_table_and_reads_a_page_that_is_no_number_as_the_first(alice_client):
+    # given: 30 more pilots recorded 10 days ago, and the 4 of the fixture that existed then
+    for n in range(30):
+        make_pilot(title=f"Pilot {n:02}", stage_entered_on=days_ago(10))
+    url, day = reverse("dashboard"), days_ago(5)
+    # when
+    first = alice_client.get(url, {"as_of": day, "page": "first"})
+    second = alice_client.get(url, {"as_of": day, "page": 2})
+    # then
+    assert len(titles(first)) == 25
+    assert titles(first)[0] == "Dead end"
+    assert len(titles(second)) == 34 - 25
+    assert "Page 2 of 2" in second.content.decode()
