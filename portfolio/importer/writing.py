@@ -18,6 +18,7 @@ from portfolio.importer.known import Known
 from portfolio.importer.reading import EMAIL_COLUMNS, ImportReport, Problem, Row
 from portfolio.models import Direction, Pilot, Stage, SuccessMetric, User
 from portfolio.selectors.charter import charter_missing_of, start_missing_of, with_charter
+from portfolio.services.decisions_due import decision_due_checks_deferred
 from portfolio.services.lifecycle import pilot_stage_record
 from portfolio.services.parts import metric_set
 from portfolio.services.pilots import (
@@ -38,9 +39,11 @@ def rows_write(
     pilots whose charter is incomplete. A dry run, or any refusal, writes nothing."""
     with transaction.atomic():
         writer = _Writer(Known(rows, references), by=by, today=today, report=report)
-        for row in rows:
-            writer.write(row)
-        writer.flush()
+        # A pilot's decision falling due is checked once, in the file's final state.
+        with decision_due_checks_deferred(as_of=today):
+            for row in rows:
+                writer.write(row)
+            writer.flush()
         if writer.created and not report.problems and not report.dry_run:
             # Their gate statuses, chunk by chunk: derived, they refuse nothing, so a dry
             # run, which would roll them back, leaves them out.

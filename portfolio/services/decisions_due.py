@@ -3,7 +3,9 @@ reached its target, or its planned end passed) and tell its decision maker once.
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from smtplib import SMTPException
 from urllib.parse import urlsplit
@@ -91,11 +93,33 @@ def _row_defaults() -> list:
     ]
 
 
+# The pilots whose check waits for the end of `decision_due_checks_deferred`, if any.
+_deferred: ContextVar[dict[int, Pilot] | None] = ContextVar("decision_due_deferred", default=None)
+
+
 def pilot_decision_due_check(*, pilot: Pilot, as_of: date) -> None:
     """After a change of a pilot's readings or metric: record its decision falling due
     if its latest reading now meets the target (a piloting pilot only). The planned
     end is the daily job's."""
+    noted = _deferred.get()
+    if noted is not None:
+        noted[pilot.id] = pilot
+        return
     pilots_decision_due_check(pilots=[pilot], as_of=as_of)
+
+
+@contextmanager
+def decision_due_checks_deferred(*, as_of: date) -> Iterator[None]:
+    """Within: each pilot whose numbers change is noted, and checked once on leaving,
+    as it then stands, with the others (an import changing the metrics of many
+    pilots, some on more than one row: the file's final state is what counts)."""
+    token = _deferred.set({})
+    try:
+        yield
+        noted = _deferred.get() or {}
+    finally:
+        _deferred.reset(token)
+    pilots_decision_due_check(pilots=list(noted.values()), as_of=as_of)
 
 
 def pilots_decision_due_check(*, pilots: Iterable[Pilot], as_of: date) -> None:

@@ -10,7 +10,16 @@ from django.test.utils import CaptureQueriesContext
 
 from gates.models import GateStatus
 from portfolio.importer import pilots_import
-from portfolio.models import BusinessUnit, Pilot, StageChange, SuccessMetric, User
+from portfolio.models import (
+    BusinessUnit,
+    DecisionDue,
+    DueCause,
+    Pilot,
+    StageChange,
+    SuccessMetric,
+    User,
+)
+from portfolio.services.parts import reading_add
 
 TODAY = date(2026, 11, 28)
 HEADER = (
@@ -211,3 +220,18 @@ def test_it_creates_a_new_pilot_when_a_title_names_two_in_the_unit(db):
     # then
     assert report.created == 1
     assert Pilot.objects.filter(title="Triage").count() == 3
+
+
+def test_a_target_changed_by_the_file_makes_the_decision_due_once_the_file_is_written(db):
+    # given: R-0 piloting, 60 -> 0 hours, with a reading of 5 (short of the target)
+    assert pilots_import(data=inventory(1), today=TODAY).ok
+    pilot = Pilot.objects.get(reference="R-0")
+    reading_add(pilot=pilot, measured_on=date(2026, 11, 2), value=5)
+    assert not DecisionDue.objects.filter(pilot=pilot).exists()
+    # when: the file now sets the target at 10 hours, which the reading meets
+    again = inventory(1).replace(b",Hours saved,60,0", b",Hours saved,60,10")
+    report = pilots_import(data=again, today=TODAY)
+    # then
+    assert report.ok and report.updated == 1
+    due = DecisionDue.objects.filter(pilot=pilot).values_list("cause", "due_on")
+    assert list(due) == [(DueCause.TARGET_REACHED, date(2026, 11, 2))]

@@ -9,7 +9,11 @@ from django.test.utils import CaptureQueriesContext
 
 from portfolio.models import DecisionDue, DeliveryStatus, DueCause, Stage
 from portfolio.selectors.decisions_due import decision_due_condition
-from portfolio.services.decisions_due import decision_due_send, decisions_due_record
+from portfolio.services.decisions_due import (
+    decision_due_checks_deferred,
+    decision_due_send,
+    decisions_due_record,
+)
 from portfolio.services.decisions_due import decisions_due_send as daily_run
 from portfolio.services.lifecycle import decision_record, pilot_stage_move
 from portfolio.services.parts import metric_set, pilot_part_update, reading_add
@@ -100,6 +104,28 @@ def test_it_makes_a_pilot_due_when_a_corrected_reading_or_a_changed_target_reach
     assert reading.value == 70
     pilot_part_update(pilot=pilot, part=reading, by=alice, value=72)  # records nothing new
     assert DecisionDue.objects.count() == 1
+
+
+def test_deferred_checks_take_each_pilot_once_in_its_final_state(alice):
+    # given: 70 hours, short of 60
+    pilot = piloting_pilot(alice)
+    reading_add(pilot=pilot, measured_on=date(2026, 4, 13), value=70, by=alice)
+    target = {"name": "Hours", "unit": "hours", "baseline": 120, "direction": "decrease"}
+
+    # when: within, the target reaches the reading, then moves away again
+    with decision_due_checks_deferred(as_of=date(2026, 4, 20)):
+        metric_set(pilot=pilot, target=75, **target)
+        noted_only = causes_of(pilot)
+        metric_set(pilot=pilot, target=65, **target)
+
+    # then: checked once on leaving, as it then stood: not due
+    assert noted_only == []
+    assert causes_of(pilot) == []
+
+    # and when the final state reaches the target, it is recorded on leaving
+    with decision_due_checks_deferred(as_of=date(2026, 4, 20)):
+        metric_set(pilot=pilot, target=72, **target)
+    assert causes_of(pilot) == [(DueCause.TARGET_REACHED, date(2026, 4, 13))]
 
 
 def test_it_does_not_call_for_a_decision_on_a_pilot_that_is_not_piloting(alice, executive):
