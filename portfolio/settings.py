@@ -143,6 +143,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour="7-12", day_of_week="mon"),
     },
 }
+if REDIS_URL:
+    # Every five minutes, where the web processes share the cache (Redis): what the
+    # dashboard keeps, computed again if the portfolio changed, before anyone waits.
+    CELERY_BEAT_SCHEDULE["warm-dashboard"] = {
+        "task": "portfolio.tasks.warm_dashboard_task",
+        "schedule": crontab(minute="*/5"),
+    }
 
 _email = _read(
     "EMAIL_URL", env.email_url, "consolemail://", "expected a URL such as smtp://host:1025"

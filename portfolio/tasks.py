@@ -3,7 +3,8 @@ Arguments are ids and ISO dates; running a task twice changes nothing the second
 (the services claim their work).
 
 Each has a management command twin for operators: `flag_stalls`, `send_stall_alerts`,
-`flag_decisions_due`, `snapshot_portfolio`.
+`flag_decisions_due`, `snapshot_portfolio`; but `warm_dashboard_task`, which only
+computes ahead what the dashboard would compute itself.
 """
 
 import logging
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from gates.services import readiness_expiry_record
 from portfolio.models import AlertDelivery
+from portfolio.selectors.kept import dashboard_warm
 from portfolio.services.alerts import DELIVERY_DUE, alert_delivery_send, stall_alerts_plan
 from portfolio.services.decisions_due import (
     decision_due_send,
@@ -57,6 +59,13 @@ def daily_checks_record(*, as_of: date) -> dict[str, int]:
     counts = stall_flags_record(as_of=as_of)
     expired = readiness_expiry_record(as_of=as_of)
     return counts | {f"expired_{name}": n for name, n in expired.items()}
+
+
+@shared_task
+def warm_dashboard_task() -> None:
+    """What today's dashboard keeps, computed again after a change of the portfolio
+    before its first reader waits for it (`selectors.kept.dashboard_warm`)."""
+    dashboard_warm(as_of=timezone.localdate())
 
 
 @shared_task

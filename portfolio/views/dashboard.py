@@ -41,8 +41,9 @@ from portfolio.selectors.dashboard import (
     stop_decisions,
 )
 from portfolio.selectors.history import kept, past_version, portfolio_version
+from portfolio.selectors.kept import stall_ids_kept, stop_count_kept
 from portfolio.selectors.period import board_period
-from portfolio.selectors.stalls import stall_ids, stall_list, stall_row
+from portfolio.selectors.stalls import stall_list, stall_row
 from portfolio.selectors.trends import last_months, portfolio_over_time
 from portfolio.trend_charts import trend_charts
 
@@ -177,15 +178,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             dashboard_charts(figures, query=context["as_of_query"]),
         )
         if stalls is None:
-            # Which pilots are worst scans them all: kept, as the figures are.
-            ids = kept(("stalls", as_of), lambda: stall_ids(as_of=as_of), version=version)
+            ids = stall_ids_kept(as_of=as_of, version=version)
             stalls = _stall_rows(stall_list(as_of=as_of, ids=ids), as_of)
         context["stalls"] = stalls
         context["over_time"] = _over_time_html(as_of, past)
-        stop_list = stop_decisions(as_of=as_of if in_the_past else None)
-        stops = Paginator(stop_list, STOPS_PAGE_SIZE)
-        # Counting every stop scans them: kept, as the figures are.
-        stops.count = kept(("stops", as_of, in_the_past), stop_list.count, version=past)
+        stops = Paginator(stop_decisions(as_of=as_of if in_the_past else None), STOPS_PAGE_SIZE)
+        stops.count = stop_count_kept(as_of=as_of, in_the_past=in_the_past, past=past)
         context["stops"] = stops.get_page(request.GET.get("stops"))
         response = render(request, "portfolio/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request"])

@@ -127,3 +127,18 @@ def test_it_starts_with_no_variable_at_all():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "60"]
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "warmed"), [("", "False"), ("redis://127.0.0.1:6379/9", "True")]
+)
+def test_the_dashboard_is_warmed_ahead_only_where_the_cache_is_shared(redis_url, warmed):
+    # A process's own memory would keep the figures for the scheduler alone.
+    variables = {"REDIS_URL": redis_url} if redis_url else {}
+    result = start(
+        SETUP + "; from django.conf import settings as s; "
+        "print('warm-dashboard' in s.CELERY_BEAT_SCHEDULE)",
+        **variables,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [warmed]

@@ -16,6 +16,7 @@ from portfolio.selectors.history import past_version, portfolio_version
 from portfolio.services.lifecycle import pilot_stage_move
 from portfolio.services.parts import metric_set, path_item_add, reading_add
 from portfolio.services.pilots import pilot_update
+from portfolio.tasks import warm_dashboard_task
 from tests.conftest import signed_in
 from tests.factories import gate_meet
 from tests.portfolio.selectors.helpers import object_to
@@ -98,3 +99,21 @@ def test_evidence_changes_today_s_figures_but_not_the_kept_past(alice):
     # and a stage move changes both
     pilot_stage_move(pilot=pilot, to_stage=Stage.AWAITING_DECISION, by=alice, on=DAY)
     assert past_version() != past
+
+
+def test_a_dashboard_warmed_by_the_task_is_read_as_a_kept_one(alice, executive):
+    # given: a dashboard read once, then a change of the portfolio
+    client = signed_in(executive)
+    client.get(reverse("dashboard"))
+    pilot_in_stage(owner=alice, stage=Stage.AWAITING_DECISION, title="Long wait")
+    with CaptureQueriesContext(connection) as cold:
+        client.get(reverse("dashboard"))
+    pilot_in_stage(owner=alice, stage=Stage.PILOTING, title="Another")
+    # when: the task runs before anyone opens the dashboard
+    warm_dashboard_task()
+    with CaptureQueriesContext(connection) as warmed:
+        client.get(reverse("dashboard"))
+    with CaptureQueriesContext(connection) as again:
+        client.get(reverse("dashboard"))
+    # then: nothing was computed on the page
+    assert len(warmed) == len(again) < len(cold)
