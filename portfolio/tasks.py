@@ -81,13 +81,16 @@ def send_stall_alerts_task(as_of: str | None = None) -> int:
 # An SMTP server that refuses or cannot be reached: try again after a random delay of
 # up to 1, 2, 4, ... minutes (never more than an hour), seven attempts in all. Each
 # attempt is recorded on the delivery, which the admin lists with its last error.
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=6,
-)
+EMAIL_RETRIES = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 60,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(**EMAIL_RETRIES)
 def send_stall_alert_task(delivery_id: int) -> str:
     return alert_delivery_send(delivery_id=delivery_id)
 
@@ -121,14 +124,7 @@ def send_decisions_due_task() -> int:
     return decisions_due_enqueue()
 
 
-# Retried as the weekly alerts are (a refused or unreachable SMTP server).
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=60,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=6,
-)
+@shared_task(**EMAIL_RETRIES)  # as the weekly alerts
 def send_decision_due_task(due_id: int) -> str:
     return decision_due_send(due_id=due_id)
 

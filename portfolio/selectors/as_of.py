@@ -197,6 +197,12 @@ def figures_as_of(*, as_of: date, past: PortfolioPast | None = None) -> dict:
     }
 
 
+def figures_without_pilots(figures: dict) -> dict:
+    """The figures of `figures_as_of` without the pilots behind each (`ids`, a set per
+    state of every pilot): what a page shows of them, small to keep."""
+    return {key: value for key, value in figures.items() if key != "ids"}
+
+
 def _no_gates() -> dict:
     return {
         key: dict.fromkeys(Readiness.values, None)

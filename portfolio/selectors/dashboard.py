@@ -43,7 +43,6 @@ from portfolio.selectors.conditions import (
     process_change_condition,
 )
 from portfolio.selectors.decisions_due import decision_due_condition
-from portfolio.selectors.history import kept
 from portfolio.selectors.post_launch import (
     PostLaunchValue,
     post_launch_value_condition,
@@ -223,13 +222,6 @@ def dashboard_figures(*, as_of: date) -> dict:
             as_of=as_of, count=counts[Stage.AWAITING_DECISION]
         ),
     }
-
-
-def dashboard_figures_kept(*, as_of: date, version: tuple | None = None) -> dict:
-    """`dashboard_figures`, computed once per change of the portfolio and per day, and
-    kept in the cache (`selectors.history.kept`): each figure scans every pilot, and
-    any write to what they read changes the portfolio's version, so they stay exact."""
-    return kept(("figures", as_of), lambda: dashboard_figures(as_of=as_of), version=version)
 
 
 def _gate_counts() -> dict[str, dict[str, int]]:

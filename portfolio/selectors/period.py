@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from portfolio.models import Pilot, Stage
-from portfolio.selectors.as_of import figures_as_of
+from portfolio.selectors.as_of import figures_as_of, figures_without_pilots
 from portfolio.selectors.as_of_table import stall_rows_as_of
 from portfolio.selectors.cohorts import cohorts
 from portfolio.selectors.dashboard import decisions_between
@@ -111,8 +111,7 @@ def _board_period(*, start: date, end: date) -> dict:
         "decisions": decisions.count(),
         "waivers": len(waivers),
     }
-    # What the report shows of the day's figures: not the pilots behind each.
-    figures = {key: value for key, value in at_end.items() if key != "ids"}
+    figures = figures_without_pilots(at_end)
     figures["open_waivers"] = waivers[:REPORT_ROWS]  # the soonest due
     return {
         "start": start,
@@ -126,5 +125,4 @@ def _board_period(*, start: date, end: date) -> dict:
         "changes": _with_pilots({key: rows[-REPORT_ROWS:] for key, rows in changes.items()}),
         "decisions": list(decisions[:REPORT_ROWS]),  # the latest
         "totals": totals,
-        "rows_shown": REPORT_ROWS,
     }

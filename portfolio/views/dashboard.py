@@ -27,21 +27,15 @@ from portfolio.forms import (
 )
 from portfolio.models import Pilot
 from portfolio.report_pdf import board_report_pdf_bytes
-from portfolio.selectors.as_of import figures_as_of
-from portfolio.selectors.as_of_table import (
-    pilot_ids_as_of,
-    pilots_as_of,
-    stall_order_as_of,
-    stall_rows,
-    states_of,
-)
-from portfolio.selectors.dashboard import (
-    dashboard_figures_kept,
-    pilot_table,
-    stop_decisions,
-)
+from portfolio.selectors.as_of_table import pilots_as_of, stall_rows
+from portfolio.selectors.dashboard import pilot_table, stop_decisions
 from portfolio.selectors.history import kept, past_version, portfolio_version
-from portfolio.selectors.kept import stall_ids_kept, stop_count_kept
+from portfolio.selectors.kept import (
+    PastDay,
+    dashboard_figures_kept,
+    stall_ids_kept,
+    stop_count_kept,
+)
 from portfolio.selectors.period import board_period
 from portfolio.selectors.stalls import stall_list, stall_row
 from portfolio.selectors.trends import last_months, portfolio_over_time
@@ -58,41 +52,14 @@ def _stall_rows(pilots: list[Pilot], as_of: date) -> list[dict]:
     return [stall_row(pilot, as_of=as_of) for pilot in pilots]
 
 
-def _past_page(request: HttpRequest, filters: dict, as_of: date, version: tuple):
-    """The figures, the table's page and the stall rows as of a past day. Each pilot's
-    state that day is computed once per change of the portfolio's past and kept, but
-    read only to answer what is not kept yet: what a request reads is small (the
-    figures, a page of rows, the ten worst stalls)."""
-
-    def every_state() -> dict:
-        return kept(("as-of", as_of), lambda: figures_as_of(as_of=as_of), version=version)
-
-    figures = kept(
-        ("as-of-figures", as_of),
-        lambda: {key: value for key, value in every_state().items() if key != "ids"},
-        version=version,
-    )
-    given_page = request.GET.get("page", "")
-    number = int(given_page) if given_page.isdigit() else 1  # as `get_page` reads it
-
-    def table_page() -> tuple[int, int, list[tuple]]:
-        ids = pilot_ids_as_of(figures=every_state(), **filters)
-        page = Paginator(ids, PAGE_SIZE).get_page(number)
-        return len(ids), page.number, states_of(list(page.object_list), figures=every_state())
-
-    if filters.get("q") or filters.get("sort", "").lstrip("-") in ("owner", "unit"):
-        # Names of people and units are not part of the portfolio's version.
-        count, shown, rows = table_page()
-    else:  # kept: a person or a unit in the key by its id
-        given = tuple(sorted((name, getattr(v, "pk", v)) for name, v in filters.items()))
-        count, shown, rows = kept(("as-of-page", as_of, given, number), table_page, version=version)
+def _past_page(request: HttpRequest, filters: dict, as_of: date, past: tuple):
+    """The figures, the table's page and the stall rows as of a past day."""
+    day = PastDay(as_of=as_of, past=past)
+    given = request.GET.get("page", "")
+    number = int(given) if given.isdigit() else 1  # as `get_page` reads it
+    count, shown, rows = day.table_page(filters=filters, number=number, per_page=PAGE_SIZE)
     page = Page(pilots_as_of(rows), shown, Paginator(range(count), PAGE_SIZE))
-    stalls = kept(
-        ("as-of-stalls", as_of),
-        lambda: stall_order_as_of(every_state(), limit=10),
-        version=version,
-    )
-    return figures, page, stall_rows(stalls)
+    return day.figures(), page, stall_rows(day.stall_order())
 
 
 def _over_time_html(as_of: date, past: tuple) -> str:

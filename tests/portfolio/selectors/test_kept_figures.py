@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from gates.services import readiness_refresh
 from portfolio.models import PathKind, Stage
-from portfolio.selectors.dashboard import dashboard_figures, dashboard_figures_kept
+from portfolio.selectors.dashboard import dashboard_figures
 from portfolio.selectors.history import past_version, portfolio_version
+from portfolio.selectors.kept import dashboard_figures_kept
 from portfolio.services.lifecycle import pilot_stage_move
 from portfolio.services.parts import metric_set, path_item_add, reading_add
 from portfolio.services.pilots import pilot_update
